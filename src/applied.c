@@ -1,0 +1,45 @@
+#include "applied.h"
+
+#include "alloc.h"
+
+#include <string.h>
+#include <time.h>
+
+vmig_applied *vmig_applied_add(vmig_applied_set *set)
+{
+	XGROW(set->rows, set->cap, set->n + 1);
+	vmig_applied *row = &set->rows[set->n++];
+	memset(row, 0, sizeof *row);
+	return row;
+}
+
+void vmig_applied_free(vmig_applied_set *set)
+{
+	for (size_t i = 0; i < set->n; i++) {
+		vmig_applied *r = &set->rows[i];
+		free(r->revision);
+		free(r->parents);
+		free(r->message);
+		free(r->checksum);
+		free(r->applied_at);
+		free(r->down_sql);
+	}
+	free(set->rows);
+	memset(set, 0, sizeof *set);
+}
+
+const vmig_applied *vmig_applied_find(const vmig_applied_set *set, const char *id)
+{
+	for (size_t i = 0; i < set->n; i++)
+		if (strcmp(set->rows[i].revision, id) == 0)
+			return &set->rows[i];
+	return NULL;
+}
+
+void vmig_utc_now(char out[32])
+{
+	time_t t = time(NULL);
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}

@@ -1,0 +1,50 @@
+#include "cli.h"
+
+#include "alloc.h"
+#include "plan.h"
+
+#include <cjson/cJSON.h>
+#include <stdlib.h>
+
+const char cmd_current_help[] =
+	"usage: vmig current [--json]\n"
+	"\n"
+	"Prints the database's applied heads (one per line: id, `(head)` when it is a\n"
+	"head of the graph, message).  Nothing applied: prints nothing.\n";
+
+int cmd_current(cli_ctx *ctx, int argc, char **argv)
+{
+	vmig_state st;
+	vmig_error err = {0};
+	int rc = cli_no_args(ctx, argc, argv);
+	if (!rc)
+		rc = cli_connect(ctx);
+	if (rc)
+		return rc;
+	if (vmig_state_load(&ctx->db, &ctx->graph, false, &st, &err))
+		return cli_report(ctx, &err);
+	const vmig_graph *g = st.graph;
+	size_t *heads = xmalloc((g->n ? g->n : 1) * sizeof *heads);
+	size_t n = vmig_applied_heads(g, st.applied, heads);
+	cJSON *list = ctx->opt.json ? cJSON_CreateArray() : NULL;
+	for (size_t i = 0; i < n; i++) {
+		const vmig_revision *r = g->revs[heads[i]];
+		bool is_head = g->nodes[heads[i]].nchildren == 0;
+		if (list) {
+			cJSON *o = cJSON_CreateObject();
+			cJSON_AddStringToObject(o, "revision", r->id);
+			cJSON_AddStringToObject(o, "message", r->message);
+			cJSON_AddBoolToObject(o, "head", is_head);
+			cJSON_AddItemToArray(list, o);
+		} else {
+			printf("%s%s %s\n", r->id, is_head ? " (head)" : "", r->message);
+		}
+	}
+	if (list)
+		cli_print_json(list);
+	else if (!n)
+		cli_info(ctx, "no revision is applied");
+	free(heads);
+	vmig_state_free(&st);
+	return 0;
+}

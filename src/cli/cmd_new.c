@@ -1,0 +1,72 @@
+#include "cli.h"
+
+#include "alloc.h"
+
+#include <string.h>
+
+const char cmd_new_help[] =
+	"usage: vmig new MESSAGE [--rev-id ID] [--down-revision ID...] [--no-transaction]\n"
+	"\n"
+	"Creates MIGRATIONS/<id>_<message>.sql whose parent is the current head and\n"
+	"prints its path.  The id is 12 random hex digits unless --rev-id gives one.\n"
+	"--down-revision names the parent(s) instead (several: a merge); with several\n"
+	"heads and no --down-revision, merge them first (vmig merge heads -m MSG).\n"
+	"--no-transaction writes `-- vmig:transaction off` (for CREATE INDEX\n"
+	"CONCURRENTLY and the like).  -m MESSAGE is accepted too.\n";
+
+int cmd_new(cli_ctx *ctx, int argc, char **argv)
+{
+	const char *message = NULL, *rev_id = NULL;
+	char **parents = xcalloc((size_t)argc + 1, sizeof *parents);
+	size_t nparents = 0;
+	bool given_parents = false, no_txn = false;
+	int rc = 0;
+	for (int i = 0; i < argc && !rc; i++) {
+		const char *a = argv[i];
+		if (strcmp(a, "--rev-id") == 0 && i + 1 < argc)
+			rev_id = argv[++i];
+		else if (strncmp(a, "--rev-id=", 9) == 0)
+			rev_id = a + 9;
+		else if ((strcmp(a, "-m") == 0 || strcmp(a, "--message") == 0) && i + 1 < argc)
+			message = argv[++i];
+		else if (strcmp(a, "--no-transaction") == 0)
+			no_txn = true;
+		else if (strcmp(a, "--down-revision") == 0 || strncmp(a, "--down-revision=", 16) == 0) {
+			given_parents = true;
+			if (a[15] == '=')
+				parents[nparents++] = (char *)a + 16;
+			while (i + 1 < argc && argv[i + 1][0] != '-')
+				parents[nparents++] = argv[++i];
+		} else if (a[0] == '-' && strcmp(a, "--") != 0)
+			rc = cli_usage_error(ctx, "unknown option %s", a);
+		else if (strcmp(a, "--") != 0 && !message)
+			message = a;
+		else if (strcmp(a, "--") != 0)
+			rc = cli_usage_error(ctx, "one message only; quote it: vmig new \"%s ...\"",
+					     message);
+	}
+	if (!rc && !message)
+		rc = cli_usage_error(ctx, "give a message: vmig new \"add users\"");
+	if (!rc)
+		rc = cli_load_files(ctx);
+	const char **ids = xcalloc(nparents + ctx->graph.nheads + 1, sizeof *ids);
+	if (!rc && given_parents) {
+		rc = cli_resolve_ids(ctx, parents, nparents, ids);
+	} else if (!rc && ctx->graph.nheads > 1) {
+		vmig_error err;
+		vmig_fail(&err, VMIG_ERR_INPUT,
+			  "there are %zu heads, so a new revision has no single parent: join them "
+			  "with `vmig merge heads -m MESSAGE`, or name the parent with "
+			  "--down-revision ID",
+			  ctx->graph.nheads);
+		rc = cli_report(ctx, &err);
+	} else if (!rc && ctx->graph.nheads == 1) {
+		ids[0] = ctx->graph.revs[ctx->graph.heads[0]]->id;
+		nparents = 1;
+	}
+	if (!rc)
+		rc = cli_write_revision(ctx, message, rev_id, (char *const *)ids, nparents, no_txn);
+	free(ids);
+	free(parents);
+	return rc;
+}

@@ -1,0 +1,187 @@
+#include "db.h"
+
+#include "alloc.h"
+#include "url.h"
+
+#include <string.h>
+#include <stdio.h>
+#include <time.h>
+
+static void sleep_s(double s)
+{
+	struct timespec ts = {(time_t)s, (long)((s - (double)(time_t)s) * 1e9)};
+	nanosleep(&ts, NULL);
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+int vmig_db_open(const vmig_config *cfg, unsigned wait_s, vmig_wait_fn on_wait, void *ctx,
+		 vmig_db *db, vmig_error *err)
+{
+	memset(db, 0, sizeof *db);
+	if (!cfg->database_url)
+		return vmig_fail(err, VMIG_ERR_INPUT,
+				 "no database URL: set database_url in vmig.yaml, set "
+				 "$DATABASE_URL, or pass -d URL");
+	db->driver = vmig_driver_for_url(cfg->database_url, err);
+	if (!db->driver)
+		return VMIG_ERR_INPUT;
+	db->shown_url = vmig_url_redact(cfg->database_url);
+	vmig_conn_opts opts = {
+		.version_table = cfg->version_table,
+		.version_table_schema = cfg->version_table_schema,
+		.lock_timeout = cfg->lock_timeout,
+	};
+	double deadline = now_s() + wait_s, delay = 0.25;
+	for (unsigned attempt = 1;; attempt++) {
+		int rc = db->driver->connect(cfg->database_url, &opts, &db->conn, err);
+		if (rc == VMIG_OK)
+			return VMIG_OK;
+		if (!err->transient || now_s() + delay > deadline) {
+			if (wait_s && err->transient)
+				vmig_error_append(err, "gave up waiting for the database after %u s",
+						  wait_s);
+			vmig_db_close(db);
+			return rc;
+		}
+		if (on_wait)
+			on_wait(ctx, attempt, delay, err);
+		sleep_s(delay);
+		delay = delay * 2 > 2 ? 2 : delay * 2;
+	}
+}
+
+void vmig_db_close(vmig_db *db)
+{
+	if (db->driver && db->conn)
+		db->driver->close(db->conn);
+	free(db->shown_url);
+	memset(db, 0, sizeof *db);
+}
+
+/* Splits "a b c" into a new array of new strings. */
+static char **split_ids(const char *s, size_t *n)
+{
+	char **out = NULL;
+	size_t cap = 0;
+	*n = 0;
+	while (s && *s) {
+		while (*s == ' ')
+			s++;
+		size_t len = strcspn(s, " ");
+		if (!len)
+			break;
+		XGROW(out, cap, *n + 1);
+		out[(*n)++] = xstrndup(s, len);
+		s += len;
+	}
+	return out;
+}
+
+/* A revision rebuilt from the row of an applied revision whose file is gone. */
+static void orphan_from_row(const vmig_applied *row, vmig_revision *rev)
+{
+	memset(rev, 0, sizeof *rev);
+	rev->id = xstrdup(row->revision);
+	rev->parents = split_ids(row->parents, &rev->nparents);
+	rev->message = xstrdup(row->message ? row->message : "");
+	rev->transactional = true;
+	rev->down_sql = row->down_sql ? xstrdup(row->down_sql) : NULL;
+	rev->path = xasprintf("(%s: file gone)", row->revision);
+	snprintf(rev->checksum, sizeof rev->checksum, "%s", row->checksum ? row->checksum : "");
+	rev->from_db = true;
+}
+
+static int build_with_orphans(vmig_state *st, const vmig_graph *files, vmig_error *err)
+{
+	size_t n = files->n + st->norphans, k = 0;
+	vmig_revision **all = xmalloc(n * sizeof *all);
+	st->orphans = xcalloc(st->norphans, sizeof *st->orphans);
+	memcpy(all, files->revs, files->n * sizeof *all);
+	for (size_t i = 0; i < st->rows.n; i++)
+		if (vmig_graph_find(files, st->rows.rows[i].revision) == VMIG_NONE) {
+			orphan_from_row(&st->rows.rows[i], &st->orphans[k]);
+			all[files->n + k] = &st->orphans[k];
+			k++;
+		}
+	int rc = vmig_graph_build(all, n, true, &st->own_graph, err);
+	free(all);
+	if (rc)
+		vmig_error_prefix(err, "the version table");
+	st->graph = &st->own_graph;
+	return rc;
+}
+
+int vmig_state_load(vmig_db *db, const vmig_graph *files, bool ids_only, vmig_state *st,
+		    vmig_error *err)
+{
+	memset(st, 0, sizeof *st);
+	st->graph = files;
+	int rc = db->driver->read_applied(db->conn, ids_only, &st->rows, err);
+	if (rc)
+		return rc;
+	for (size_t i = 0; i < st->rows.n; i++)
+		if (vmig_graph_find(files, st->rows.rows[i].revision) == VMIG_NONE)
+			st->norphans++;
+	if (st->norphans && !ids_only && (rc = build_with_orphans(st, files, err)))
+		return rc;
+	const vmig_graph *g = st->graph;
+	st->applied = xcalloc(g->n ? g->n : 1, sizeof *st->applied);
+	st->row_of = xcalloc(g->n ? g->n : 1, sizeof *st->row_of);
+	st->dirty = xcalloc(st->rows.n ? st->rows.n : 1, sizeof *st->dirty);
+	for (size_t i = 0; i < st->rows.n; i++) {
+		const vmig_applied *row = &st->rows.rows[i];
+		size_t v = vmig_graph_find(g, row->revision);
+		if (row->dirty)
+			st->dirty[st->ndirty++] = row;
+		if (v == VMIG_NONE)
+			continue;
+		st->row_of[v] = row;
+		st->applied[v] = !row->dirty;
+	}
+	return VMIG_OK;
+}
+
+void vmig_state_free(vmig_state *st)
+{
+	if (st->graph == &st->own_graph)
+		vmig_graph_free(&st->own_graph);
+	for (size_t i = 0; st->orphans && i < st->norphans; i++)
+		vmig_revision_free(&st->orphans[i]);
+	free(st->orphans);
+	free(st->applied);
+	free(st->row_of);
+	free(st->dirty);
+	vmig_applied_free(&st->rows);
+	memset(st, 0, sizeof *st);
+}
+
+int vmig_state_refuse_dirty(const vmig_state *st, vmig_error *err)
+{
+	if (!st->ndirty)
+		return VMIG_OK;
+	const vmig_applied *row = st->dirty[0];
+	size_t v = vmig_graph_find(st->graph, row->revision);
+	const char *path = v != VMIG_NONE ? st->graph->revs[v]->path : "its file is gone";
+	return vmig_fail(err, VMIG_ERR_RUNTIME,
+			 "revision %s (%s) is dirty: it runs without a transaction and did not "
+			 "finish, so part of it may have taken effect. Check the database and "
+			 "finish or undo it by hand, then record the outcome: `vmig stamp %s` if it "
+			 "is now fully applied, or `vmig stamp` with its parent (or `base`) if it "
+			 "is not",
+			 row->revision, path, row->revision);
+}
+
+bool vmig_state_drifted(const vmig_state *st, size_t node)
+{
+	const vmig_applied *row = st->row_of[node];
+	const vmig_revision *rev = st->graph->revs[node];
+	if (!row || rev->from_db || !row->checksum || row->checksum_version != VMIG_CHECKSUM_VERSION)
+		return false;
+	return strcmp(row->checksum, rev->checksum) != 0;
+}

@@ -1,0 +1,396 @@
+/*
+ * revision.c - parsing one migration file.
+ *
+ * The parser is a single pass over the lines with three states: the header
+ * (directives, comments, blank lines), the up section and the down section.
+ * Anything that looks like a directive is checked strictly, because a typo in
+ * a directive must never silently change what a file means.
+ */
+#include "revision.h"
+
+#include "alloc.h"
+#include "buf.h"
+
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+
+enum section { SEC_HEADER, SEC_UP, SEC_DOWN };
+
+typedef struct parser {
+	const char *path;
+	vmig_revision *rev;
+	enum section sec;
+	int line;
+	const char *up_start, *up_end;     /* byte range of the up SQL */
+	const char *down_start, *down_end; /* byte range of the down SQL, if any */
+	int seen_revision, seen_parents, seen_message, seen_transaction;
+	vmig_error *err;
+} parser;
+
+static const char *const known_directives =
+	"revision, down_revision, message, transaction, up, down";
+
+bool vmig_revision_id_valid(const char *s)
+{
+	size_t n = 0;
+	if (!s || !isalnum((unsigned char)s[0]))
+		return false;
+	for (; s[n]; n++)
+		if (!isalnum((unsigned char)s[n]) && s[n] != '_')
+			return false;
+	return n <= VMIG_ID_MAX;
+}
+
+static int fail_at(parser *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static int fail_at(parser *p, const char *fmt, ...)
+{
+	char what[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof what, fmt, ap);
+	va_end(ap);
+	return vmig_fail(p->err, VMIG_ERR_INPUT, "%s:%d: %s", p->path, p->line, what);
+}
+
+/*
+ * If line (without its end-of-line) is a directive, sets name and value (value
+ * trimmed) and returns true.  `--vmig:x` and `--  vmig:x` count as directives
+ * too, so that they are checked rather than taken for comments.
+ */
+static bool parse_directive(const char *s, size_t len, char *name, size_t namesz, const char **value,
+			    size_t *value_len)
+{
+	const char *end = s + len;
+	while (s < end && (*s == ' ' || *s == '\t'))
+		s++;
+	if (end - s < 2 || s[0] != '-' || s[1] != '-')
+		return false;
+	s += 2;
+	while (s < end && (*s == ' ' || *s == '\t'))
+		s++;
+	if (end - s < 5 || memcmp(s, "vmig:", 5) != 0)
+		return false;
+	s += 5;
+	size_t n = 0;
+	while (s < end && !isspace((unsigned char)*s)) {
+		if (n + 1 < namesz)
+			name[n++] = *s;
+		s++;
+	}
+	name[n] = '\0';
+	while (s < end && isspace((unsigned char)*s))
+		s++;
+	while (end > s && isspace((unsigned char)end[-1]))
+		end--;
+	*value = s;
+	*value_len = (size_t)(end - s);
+	return true;
+}
+
+static int set_id(parser *p, const char *v, size_t n)
+{
+	char id[VMIG_ID_MAX + 2];
+	if (n == 0)
+		return fail_at(p, "-- vmig:revision needs an id, e.g. `-- vmig:revision 3f2a9c1e7b10`");
+	if (n > VMIG_ID_MAX)
+		return fail_at(p, "revision id is longer than 64 characters");
+	memcpy(id, v, n);
+	id[n] = '\0';
+	if (!vmig_revision_id_valid(id))
+		return fail_at(p,
+			       "invalid revision id \"%s\": use 1-64 letters, digits and '_', "
+			       "starting with a letter or digit",
+			       id);
+	p->rev->id = xstrdup(id);
+	return VMIG_OK;
+}
+
+static int set_parents(parser *p, const char *v, size_t n)
+{
+	const char *end = v + n;
+	p->rev->parents_line = p->line;
+	while (v < end) {
+		while (v < end && isspace((unsigned char)*v))
+			v++;
+		const char *w = v;
+		while (v < end && !isspace((unsigned char)*v))
+			v++;
+		if (v == w)
+			break;
+		char *id = xstrndup(w, (size_t)(v - w));
+		if (!vmig_revision_id_valid(id)) {
+			int rc = fail_at(p,
+					 "invalid parent id \"%s\" in -- vmig:down_revision: list "
+					 "parent ids separated by spaces",
+			       id);
+			free(id);
+			return rc;
+		}
+		for (size_t i = 0; i < p->rev->nparents; i++) {
+			if (strcmp(p->rev->parents[i], id) == 0) {
+				int rc = fail_at(p, "parent \"%s\" is listed twice",
+			       id);
+				free(id);
+				return rc;
+			}
+		}
+		p->rev->parents = xrealloc(p->rev->parents, (p->rev->nparents + 1) * sizeof(char *));
+		p->rev->parents[p->rev->nparents++] = id;
+	}
+	return VMIG_OK;
+}
+
+static int header_directive(parser *p, const char *name, const char *v, size_t n)
+{
+	int *seen;
+	if (strcmp(name, "revision") == 0)
+		seen = &p->seen_revision;
+	else if (strcmp(name, "down_revision") == 0)
+		seen = &p->seen_parents;
+	else if (strcmp(name, "message") == 0)
+		seen = &p->seen_message;
+	else
+		seen = &p->seen_transaction;
+	if (p->sec != SEC_HEADER)
+		return fail_at(p, "-- vmig:%s must come before -- vmig:up",
+			       name);
+	if (*seen)
+		return fail_at(p, "-- vmig:%s is given twice; keep one",
+			       name);
+	*seen = 1;
+	if (seen == &p->seen_revision)
+		return set_id(p, v, n);
+	if (seen == &p->seen_parents)
+		return set_parents(p, v, n);
+	if (seen == &p->seen_message) {
+		p->rev->message = xstrndup(v, n);
+		return VMIG_OK;
+	}
+	if (n == 2 && memcmp(v, "on", 2) == 0)
+		p->rev->transactional = true;
+	else if (n == 3 && memcmp(v, "off", 3) == 0)
+		p->rev->transactional = false;
+	else
+		return fail_at(p, "-- vmig:transaction takes `on` or `off`");
+	return VMIG_OK;
+}
+
+static int section_directive(parser *p, const char *name, size_t vlen, const char *line_start,
+			     const char *next_line)
+{
+	bool up = strcmp(name, "up") == 0;
+	if (vlen)
+		return fail_at(p, "-- vmig:%s takes no value; put the SQL on the lines after it",
+			       name);
+	if (up && p->sec != SEC_HEADER)
+		return fail_at(p, "-- vmig:up %s%s",
+			       p->sec == SEC_UP ? "is given twice; keep one"
+						: "must come before -- vmig:down",
+			       "");
+	if (!up && p->sec == SEC_HEADER)
+		return fail_at(p, "-- vmig:down must come after -- vmig:up");
+	if (!up && p->sec == SEC_DOWN)
+		return fail_at(p, "-- vmig:down is given twice; keep one");
+	if (up) {
+		p->sec = SEC_UP;
+		p->up_start = next_line;
+		p->rev->up_line = p->line + 1;
+	} else {
+		p->up_end = line_start;
+		p->sec = SEC_DOWN;
+		p->down_start = next_line;
+		p->rev->down_line = p->line + 1;
+	}
+	return VMIG_OK;
+}
+
+static bool is_blank_or_comment(const char *s, size_t len)
+{
+	size_t i = 0;
+	while (i < len && isspace((unsigned char)s[i]))
+		i++;
+	return i == len || (len - i >= 2 && s[i] == '-' && s[i + 1] == '-');
+}
+
+static int parse_line(parser *p, const char *s, size_t len, const char *next)
+{
+	char name[32];
+	const char *v;
+	size_t vlen;
+	size_t l = len;
+	if (l && s[l - 1] == '\r')
+		l--;
+	if (!parse_directive(s, l, name, sizeof name, &v, &vlen)) {
+		if (p->sec == SEC_HEADER && !is_blank_or_comment(s, l))
+			return fail_at(p,
+				       "SQL before -- vmig:up; only comments and directives may "
+				       "stand before it: add a `-- vmig:up` line above the SQL");
+		return VMIG_OK;
+	}
+	if (strcmp(name, "up") == 0 || strcmp(name, "down") == 0)
+		return section_directive(p, name, vlen, s, next);
+	if (strcmp(name, "revision") == 0 || strcmp(name, "down_revision") == 0 ||
+	    strcmp(name, "message") == 0 || strcmp(name, "transaction") == 0)
+		return header_directive(p, name, v, vlen);
+	return fail_at(p, "unknown directive -- vmig:%s (known: %s)", name, known_directives);
+}
+
+static int finish(parser *p, const char *end)
+{
+	vmig_revision *r = p->rev;
+	p->line = 1;
+	if (!p->seen_revision)
+		return fail_at(p, "no -- vmig:revision line; every migration file needs one");
+	if (p->sec == SEC_HEADER)
+		return fail_at(p, "no -- vmig:up line; put the upgrade SQL after a `-- vmig:up` line");
+	if (p->sec == SEC_UP)
+		p->up_end = end;
+	else
+		p->down_end = end;
+	r->up_sql = xstrndup(p->up_start, (size_t)(p->up_end - p->up_start));
+	if (p->down_start)
+		r->down_sql = xstrndup(p->down_start, (size_t)(p->down_end - p->down_start));
+	if (!r->message)
+		r->message = xstrdup("");
+	vmig_checksum(r->up_sql, r->down_sql, r->checksum);
+	return VMIG_OK;
+}
+
+int vmig_revision_parse(const char *path, const char *text, size_t len, vmig_revision *out,
+			vmig_error *err)
+{
+	parser p = {.path = path, .rev = out, .sec = SEC_HEADER, .err = err};
+	const char *s = text, *end = text + len;
+	memset(out, 0, sizeof *out);
+	out->transactional = true;
+	if (len >= 3 && memcmp(s, "\xEF\xBB\xBF", 3) == 0)
+		s += 3;
+	int rc = VMIG_OK;
+	while (s < end && rc == VMIG_OK) {
+		const char *nl = memchr(s, '\n', (size_t)(end - s));
+		const char *next = nl ? nl + 1 : end;
+		p.line++;
+		rc = parse_line(&p, s, (size_t)((nl ? nl : end) - s), next);
+		s = next;
+	}
+	if (rc == VMIG_OK && memchr(text, '\0', len))
+		rc = vmig_fail(err, VMIG_ERR_INPUT, "%s: contains a NUL byte; is it a text file?",
+			       path);
+	if (rc == VMIG_OK)
+		rc = finish(&p, end);
+	if (rc != VMIG_OK) {
+		vmig_revision_free(out);
+		return rc;
+	}
+	out->path = xstrdup(path);
+	return VMIG_OK;
+}
+
+int vmig_revision_load(const char *path, vmig_revision *out, vmig_error *err)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct stat st;
+	memset(out, 0, sizeof *out);
+	if (fd < 0 || fstat(fd, &st) != 0) {
+		int e = errno;
+		if (fd >= 0)
+			close(fd);
+		return vmig_fail(err, VMIG_ERR_INPUT, "%s: cannot read: %s", path, strerror(e));
+	}
+	size_t size = (size_t)st.st_size, got = 0;
+	char *buf = xmalloc(size + 1);
+	while (got < size) {
+		ssize_t r = read(fd, buf + got, size - got);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		got += (size_t)r;
+	}
+	close(fd);
+	buf[got] = '\0';
+	int rc = vmig_revision_parse(path, buf, got, out, err);
+	free(buf);
+	return rc;
+}
+
+void vmig_revision_free(vmig_revision *rev)
+{
+	free(rev->id);
+	for (size_t i = 0; i < rev->nparents; i++)
+		free(rev->parents[i]);
+	free(rev->parents);
+	free(rev->message);
+	free(rev->up_sql);
+	free(rev->down_sql);
+	free(rev->path);
+	memset(rev, 0, sizeof *rev);
+}
+
+/* Appends norm(s) to b: see vmig_checksum in revision.h. */
+static void normalize(vmig_buf *b, const char *s)
+{
+	size_t start = b->len;
+	if (strncmp(s, "\xEF\xBB\xBF", 3) == 0)
+		s += 3;
+	while (*s) {
+		size_t n = strcspn(s, "\r\n");
+		size_t keep = n;
+		while (keep && (s[keep - 1] == ' ' || s[keep - 1] == '\t' || s[keep - 1] == '\f' ||
+				s[keep - 1] == '\v'))
+			keep--;
+		vmig_buf_add(b, s, keep);
+		s += n;
+		if (*s == '\r' && s[1] == '\n')
+			s += 2;
+		else if (*s)
+			s++;
+		else
+			break;
+		vmig_buf_putc(b, '\n');
+	}
+	while (b->len > start && b->data[b->len - 1] == '\n')
+		b->data[--b->len] = '\0';
+}
+
+void vmig_checksum(const char *up_sql, const char *down_sql, char out[VMIG_CHECKSUM_HEX])
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	vmig_buf b = {0};
+
+	normalize(&b, up_sql ? up_sql : "");
+	if (down_sql) {
+		vmig_buf_puts(&b, "\n-- vmig:down\n");
+		normalize(&b, down_sql);
+	}
+	EVP_Digest(b.data ? b.data : "", b.len, md, &mdlen, EVP_sha256(), NULL);
+	vmig_buf_free(&b);
+	for (unsigned int i = 0; i < mdlen && i < 32; i++) {
+		out[2 * i] = hex[md[i] >> 4];
+		out[2 * i + 1] = hex[md[i] & 15];
+	}
+	out[64] = '\0';
+}
+
+int vmig_revision_line_at(const vmig_revision *rev, bool down, size_t offset)
+{
+	const char *sql = down ? rev->down_sql : rev->up_sql;
+	int line = down ? rev->down_line : rev->up_line;
+	if (!sql)
+		return line;
+	for (size_t i = 0; i < offset && sql[i]; i++)
+		if (sql[i] == '\n')
+			line++;
+	return line;
+}

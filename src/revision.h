@@ -1,0 +1,65 @@
+/*
+ * revision.h - one migration file: its directives, its SQL and its checksum.
+ *
+ * File format (SPEC "Migration files"): directive lines `-- vmig:NAME VALUE`
+ * with NAME one of revision, down_revision, message, transaction, up, down.
+ * revision/down_revision/message/transaction come before `-- vmig:up`;
+ * `-- vmig:up` is required and comes before the optional `-- vmig:down`.
+ */
+#ifndef VMIG_REVISION_H
+#define VMIG_REVISION_H
+
+#include "error.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define VMIG_ID_MAX 64
+#define VMIG_CHECKSUM_VERSION 1
+#define VMIG_CHECKSUM_HEX 65 /* 64 hex digits and NUL */
+
+typedef struct vmig_revision {
+	char *id;
+	char **parents; /* nparents ids, each owned */
+	size_t nparents;
+	char *message;      /* "" when the file has none */
+	bool transactional; /* false for `-- vmig:transaction off` */
+	char *up_sql;       /* the lines after `-- vmig:up`, as written */
+	char *down_sql;     /* the lines after `-- vmig:down`; NULL: irreversible */
+	int up_line;        /* line number (1-based) of up_sql's first line in the file */
+	int down_line;      /* same for down_sql; 0 when irreversible */
+	int parents_line;   /* line of `-- vmig:down_revision`, 0 when absent */
+	char *path;         /* the file, as found under the migrations directory */
+	char checksum[VMIG_CHECKSUM_HEX];
+	bool from_db; /* synthesized from a version-table row whose file is gone */
+} vmig_revision;
+
+/* True when s is a valid revision id: 1-64 of [A-Za-z0-9_], first not '_'. */
+bool vmig_revision_id_valid(const char *s);
+
+/*
+ * Parses the text of the file at path (used for messages only) into *out.
+ * On error returns VMIG_ERR_INPUT with "path:line: what is wrong; what to do"
+ * and leaves *out zeroed.  *out's strings are owned by it (vmig_revision_free).
+ */
+int vmig_revision_parse(const char *path, const char *text, size_t len, vmig_revision *out,
+			vmig_error *err);
+
+/* Reads and parses one file. */
+int vmig_revision_load(const char *path, vmig_revision *out, vmig_error *err);
+
+void vmig_revision_free(vmig_revision *rev);
+
+/*
+ * Checksum, version 1: SHA-256, as lowercase hex, of
+ *     norm(up) "\n-- vmig:down\n" norm(down)      when there is a down section
+ *     norm(up)                                     when there is none
+ * where norm() turns CRLF and lone CR into LF, drops a leading byte-order mark,
+ * drops white space at the end of every line and blank lines at the end.
+ */
+void vmig_checksum(const char *up_sql, const char *down_sql, char out[VMIG_CHECKSUM_HEX]);
+
+/* Maps a byte offset into up_sql/down_sql to the file's line number. */
+int vmig_revision_line_at(const vmig_revision *rev, bool down, size_t offset);
+
+#endif

@@ -1,0 +1,260 @@
+/*
+ * runner.c - executing a plan: transactions, bookkeeping, progress.
+ */
+#include "runner.h"
+
+#include "alloc.h"
+#include "buf.h"
+#include "plan.h"
+
+#include <string.h>
+#include <time.h>
+
+static double now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
+}
+
+static int plan_redo(const vmig_state *st, vmig_plan *plan, vmig_error *err)
+{
+	int rc = vmig_plan_down(st->graph, st->applied, "-1", plan, err);
+	if (rc || !plan->n)
+		return rc;
+	const vmig_revision *r = st->graph->revs[plan->steps[0].node];
+	if (r->from_db) {
+		vmig_plan_free(plan);
+		return vmig_fail(err, VMIG_ERR_INPUT,
+				 "redo: the file of revision %s is gone, so it cannot be applied "
+				 "again; use `vmig down` instead",
+				 r->id);
+	}
+	plan->steps = xrealloc(plan->steps, 2 * sizeof *plan->steps);
+	plan->steps[1] = (vmig_step){.node = plan->steps[0].node, .down = false};
+	plan->n = 2;
+	return VMIG_OK;
+}
+
+static int make_plan(const vmig_state *st, const vmig_run_opts *o, vmig_plan *plan,
+		     vmig_error *err)
+{
+	switch (o->kind) {
+	case VMIG_RUN_UP:
+		return vmig_plan_up(st->graph, st->applied, o->target, plan, err);
+	case VMIG_RUN_DOWN:
+		return vmig_plan_down(st->graph, st->applied, o->target, plan, err);
+	case VMIG_RUN_REDO:
+		return plan_redo(st, plan, err);
+	default:
+		return vmig_plan_stamp(st->graph, st->applied, o->target ? o->target : "head", plan,
+				       err);
+	}
+}
+
+/* A transaction-off revision cannot run inside a run-wide transaction. */
+static int check_single_transaction(const vmig_state *st, const vmig_plan *plan,
+				    vmig_error *err)
+{
+	for (size_t i = 0; i < plan->n; i++) {
+		const vmig_revision *r = st->graph->revs[plan->steps[i].node];
+		if (!r->transactional)
+			return vmig_fail(err, VMIG_ERR_INPUT,
+					 "%s: revision %s runs without a transaction "
+					 "(-- vmig:transaction off), so it cannot be part of a "
+					 "single-transaction run; run without --single-transaction "
+					 "(and with transaction_per_migration: true)",
+					 r->path, r->id);
+	}
+	return VMIG_OK;
+}
+
+/* The version-table row for applying r.  row->parents is new (caller frees). */
+static void row_for(const vmig_revision *r, const char *now, vmig_applied *row)
+{
+	vmig_buf parents = {0};
+	for (size_t i = 0; i < r->nparents; i++)
+		vmig_buf_printf(&parents, "%s%s", i ? " " : "", r->parents[i]);
+	memset(row, 0, sizeof *row);
+	row->revision = r->id;
+	row->parents = vmig_buf_detach(&parents);
+	row->message = r->message;
+	row->checksum = (char *)r->checksum;
+	row->checksum_version = VMIG_CHECKSUM_VERSION;
+	row->applied_at = (char *)now;
+	row->down_sql = r->down_sql;
+}
+
+/* Adds "file:line: revision X failed" in front of the driver's message. */
+static int explain_failure(const vmig_revision *r, bool down, size_t offset, vmig_error *err)
+{
+	const char *sql = down ? r->down_sql : r->up_sql;
+	if (r->from_db)
+		vmig_error_prefix(err, "revision %s (down SQL from the version table) failed",
+				  r->id);
+	else if (offset != VMIG_NO_OFFSET && sql && offset <= strlen(sql))
+		vmig_error_prefix(err, "%s:%d: revision %s failed", r->path,
+				  vmig_revision_line_at(r, down, offset), r->id);
+	else
+		vmig_error_prefix(err, "%s:%d: revision %s failed", r->path,
+				  down ? r->down_line : r->up_line, r->id);
+	return err->code;
+}
+
+typedef struct exec_ctx {
+	vmig_db *db;
+	const vmig_state *st;
+	const vmig_run_opts *o;
+	bool outer; /* inside one run-wide transaction */
+} exec_ctx;
+
+static int apply(exec_ctx *x, const char *sql, enum vmig_txn txn, enum vmig_book_op op,
+		 const vmig_applied *row, size_t *offset, vmig_error *err)
+{
+	vmig_change chg = {.sql = sql, .sql_len = sql ? strlen(sql) : 0, .txn = txn, .op = op,
+			   .row = row};
+	return x->db->driver->apply(x->db->conn, &chg, offset, err);
+}
+
+static int run_step(exec_ctx *x, const vmig_step *s, vmig_error *err)
+{
+	const vmig_revision *r = x->st->graph->revs[s->node];
+	bool stamp = x->o->kind == VMIG_RUN_STAMP;
+	const char *sql = stamp ? NULL : s->down ? r->down_sql : r->up_sql;
+	char now[32];
+	vmig_applied row;
+	size_t offset = VMIG_NO_OFFSET;
+	int rc;
+
+	vmig_utc_now(now);
+	row_for(r, now, &row);
+	if (x->outer || stamp) {
+		rc = apply(x, sql, VMIG_TXN_OUTER, s->down ? VMIG_BOOK_DELETE : VMIG_BOOK_INSERT,
+			   &row, &offset, err);
+	} else if (r->transactional) {
+		rc = apply(x, sql, VMIG_TXN_OWN, s->down ? VMIG_BOOK_DELETE : VMIG_BOOK_INSERT,
+			   &row, &offset, err);
+	} else {
+		/* Marked dirty first, so that a failure or a kill leaves a trace. */
+		rc = apply(x, NULL, VMIG_TXN_OWN,
+			   s->down ? VMIG_BOOK_SET_DIRTY : VMIG_BOOK_INSERT_DIRTY, &row, &offset,
+			   err);
+		if (rc == VMIG_OK)
+			rc = apply(x, sql, VMIG_TXN_NONE,
+				   s->down ? VMIG_BOOK_DELETE : VMIG_BOOK_SET_APPLIED, &row,
+				   &offset, err);
+	}
+	free(row.parents);
+	if (rc && !stamp && sql)
+		return explain_failure(r, s->down, offset, err);
+	return rc;
+}
+
+static void say_failure_scope(const exec_ctx *x, const vmig_revision *r, size_t done,
+			      vmig_error *err)
+{
+	if (x->outer)
+		vmig_error_append(err, "the whole run was rolled back: nothing was changed");
+	else if (!r->transactional)
+		vmig_error_append(err,
+				  "it ran without a transaction, so part of it may have taken "
+				  "effect; it is marked dirty until you resolve it with `vmig "
+				  "stamp`");
+	else if (done)
+		vmig_error_append(err,
+				  "revision %s was rolled back; the %zu revision(s) before it in "
+				  "this run stay applied",
+				  r->id, done);
+	else
+		vmig_error_append(err, "revision %s was rolled back; nothing was changed", r->id);
+}
+
+static int execute(exec_ctx *x, const vmig_plan *plan, vmig_run_result *res, vmig_error *err)
+{
+	const vmig_driver *d = x->db->driver;
+	int rc = VMIG_OK;
+	double start = now_ms();
+	if (x->outer && (rc = d->begin(x->db->conn, err)))
+		return rc;
+	/* stamp clears dirty rows first; the plan re-records those it keeps */
+	for (size_t i = 0; rc == VMIG_OK && x->o->kind == VMIG_RUN_STAMP && i < x->st->ndirty; i++) {
+		size_t off;
+		rc = apply(x, NULL, VMIG_TXN_OUTER, VMIG_BOOK_DELETE, x->st->dirty[i], &off, err);
+	}
+	for (size_t i = 0; rc == VMIG_OK && i < plan->n; i++) {
+		double t0 = now_ms();
+		const vmig_step *s = &plan->steps[i];
+		rc = run_step(x, s, err);
+		if (rc) {
+			if (x->o->kind != VMIG_RUN_STAMP)
+				say_failure_scope(x, x->st->graph->revs[s->node], res->steps, err);
+			break;
+		}
+		res->steps++;
+		if (x->o->progress) {
+			vmig_run_event ev = {.rev = x->st->graph->revs[s->node],
+					     .down = s->down,
+					     .stamp = x->o->kind == VMIG_RUN_STAMP,
+					     .ms = now_ms() - t0};
+			x->o->progress(x->o->ctx, &ev);
+		}
+	}
+	if (x->outer) {
+		if (rc == VMIG_OK)
+			rc = d->commit(x->db->conn, err);
+		else
+			d->rollback(x->db->conn);
+		if (rc)
+			res->steps = 0;
+	}
+	res->ms = now_ms() - start;
+	return rc;
+}
+
+/* Reads the state and makes the plan; with under_lock the full read. */
+static int read_and_plan(vmig_db *db, const vmig_graph *files, const vmig_run_opts *o,
+			 bool ids_only, vmig_state *st, vmig_plan *plan, vmig_error *err)
+{
+	int rc = vmig_state_load(db, files, ids_only, st, err);
+	if (rc == VMIG_OK && o->kind != VMIG_RUN_STAMP)
+		rc = vmig_state_refuse_dirty(st, err);
+	if (rc == VMIG_OK)
+		rc = make_plan(st, o, plan, err);
+	return rc;
+}
+
+int vmig_run(vmig_db *db, const vmig_graph *files, const vmig_run_opts *o, vmig_run_result *res,
+	     vmig_error *err)
+{
+	vmig_state st;
+	vmig_plan plan = {0};
+	memset(res, 0, sizeof *res);
+
+	/* First look, without the lock: is there anything to do at all? */
+	int rc = read_and_plan(db, files, o, o->kind == VMIG_RUN_UP, &st, &plan, err);
+	bool work = plan.n > 0 || (o->kind == VMIG_RUN_STAMP && st.ndirty);
+	vmig_plan_free(&plan);
+	vmig_state_free(&st);
+	if (rc || !work)
+		return rc;
+
+	if ((rc = db->driver->lock(db->conn, err)))
+		return rc;
+	rc = db->driver->prepare(db->conn, err);
+	/* Under the lock: another runner may have done some or all of the work. */
+	if (rc == VMIG_OK)
+		rc = read_and_plan(db, files, o, false, &st, &plan, err);
+	else
+		memset(&st, 0, sizeof st);
+	bool outer = o->single_transaction || o->kind == VMIG_RUN_STAMP;
+	if (rc == VMIG_OK && o->single_transaction && o->kind != VMIG_RUN_STAMP)
+		rc = check_single_transaction(&st, &plan, err);
+	if (rc == VMIG_OK) {
+		exec_ctx x = {.db = db, .st = &st, .o = o, .outer = outer};
+		rc = execute(&x, &plan, res, err);
+	}
+	db->driver->unlock(db->conn);
+	vmig_plan_free(&plan);
+	vmig_state_free(&st);
+	return rc;
+}

@@ -1,0 +1,53 @@
+/*
+ * runner.h - up, down, redo and stamp against a database.
+ *
+ * The order of a run is fixed by the contract: every file has been read and
+ * the graph checked before vmig_run is called; the target is resolved against
+ * a first read of the version table; only if there is work is the lock taken,
+ * the table read again under it, the plan made again, and then run.  A no-op
+ * `up` therefore costs one query and no lock.
+ */
+#ifndef VMIG_RUNNER_H
+#define VMIG_RUNNER_H
+
+#include "db.h"
+#include "error.h"
+#include "graph.h"
+
+#include <stdbool.h>
+
+typedef enum vmig_run_kind { VMIG_RUN_UP, VMIG_RUN_DOWN, VMIG_RUN_REDO, VMIG_RUN_STAMP } vmig_run_kind;
+
+/* One finished step, for progress output. */
+typedef struct vmig_run_event {
+	const vmig_revision *rev;
+	bool down;  /* unapplied (or unrecorded) */
+	bool stamp; /* recorded only, no SQL ran */
+	double ms;
+} vmig_run_event;
+
+typedef void (*vmig_progress_fn)(void *ctx, const vmig_run_event *ev);
+
+typedef struct vmig_run_opts {
+	vmig_run_kind kind;
+	const char *target; /* NULL: the kind's default (up: head, down: -1) */
+	bool single_transaction;
+	vmig_progress_fn progress; /* may be NULL */
+	void *ctx;
+} vmig_run_opts;
+
+typedef struct vmig_run_result {
+	size_t steps; /* steps that completed */
+	double ms;    /* wall time of the steps */
+} vmig_run_result;
+
+/*
+ * Runs opts->kind to opts->target on db, for the revisions of `files`.
+ * Errors: a bad target or an irreversible downgrade (VMIG_ERR_INPUT, before
+ * anything is changed); SQL, lock and dirty-revision failures
+ * (VMIG_ERR_RUNTIME, with the file and line of the failing statement).
+ */
+int vmig_run(vmig_db *db, const vmig_graph *files, const vmig_run_opts *opts,
+	     vmig_run_result *res, vmig_error *err);
+
+#endif

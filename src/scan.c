@@ -1,0 +1,94 @@
+#include "scan.h"
+
+#include "alloc.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+typedef struct path_list {
+	char **items;
+	size_t n, cap;
+} path_list;
+
+static bool ends_with_sql(const char *name)
+{
+	size_t n = strlen(name);
+	return n > 4 && strcmp(name + n - 4, ".sql") == 0;
+}
+
+static bool is_dir(const char *path, const struct dirent *de)
+{
+	struct stat st;
+	if (de->d_type != DT_UNKNOWN && de->d_type != DT_LNK)
+		return de->d_type == DT_DIR;
+	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+static int collect(const char *dir, path_list *out, vmig_error *err)
+{
+	DIR *d = opendir(dir);
+	if (!d)
+		return vmig_fail(err, VMIG_ERR_INPUT, "%s: cannot open the migrations directory: %s",
+				 dir, strerror(errno));
+	struct dirent *de;
+	int rc = VMIG_OK;
+	while (rc == VMIG_OK && (de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		char *path = xasprintf("%s/%s", dir, de->d_name);
+		if (is_dir(path, de)) {
+			rc = collect(path, out, err);
+			free(path);
+		} else if (ends_with_sql(de->d_name)) {
+			XGROW(out->items, out->cap, out->n + 1);
+			out->items[out->n++] = path;
+		} else {
+			free(path);
+		}
+	}
+	closedir(d);
+	return rc;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int vmig_scan_dir(const char *dir, vmig_revision **revs, size_t *n, vmig_error *err)
+{
+	path_list paths = {0};
+	struct stat st;
+	*revs = NULL;
+	*n = 0;
+	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
+		return vmig_fail(err, VMIG_ERR_INPUT,
+				 "%s: no such migrations directory; run `vmig init` to create one, "
+				 "or point --dir or migrations_dir at yours",
+				 dir);
+	int rc = collect(dir, &paths, err);
+	if (rc == VMIG_OK)
+		qsort(paths.items, paths.n, sizeof *paths.items, cmp_str);
+	vmig_revision *out = xcalloc(paths.n, sizeof *out);
+	size_t loaded = 0;
+	for (size_t i = 0; rc == VMIG_OK && i < paths.n; i++) {
+		rc = vmig_revision_load(paths.items[i], &out[i], err);
+		if (rc == VMIG_OK)
+			loaded++;
+	}
+	for (size_t i = 0; i < paths.n; i++)
+		free(paths.items[i]);
+	free(paths.items);
+	if (rc != VMIG_OK) {
+		for (size_t i = 0; i < loaded; i++)
+			vmig_revision_free(&out[i]);
+		free(out);
+		return rc;
+	}
+	*revs = out;
+	*n = loaded;
+	return VMIG_OK;
+}

@@ -1,0 +1,32 @@
+/*
+ * url.h - database URLs: which kind, and how to show one without its password.
+ */
+#ifndef VMIG_URL_H
+#define VMIG_URL_H
+
+#include "error.h"
+
+#include <stddef.h>
+
+/*
+ * The URL as it may be shown: the password of a `scheme://user:pass@host`
+ * URL, and of a `password=` query parameter, replaced by `***`.  Caller frees.
+ */
+char *vmig_url_redact(const char *url);
+
+/*
+ * The scheme without a SQLAlchemy driver suffix, written to out:
+ * "postgresql+asyncpg://..." gives "postgresql".  Returns the length of the
+ * original scheme (up to "://"), or 0 when url has no "scheme://".
+ */
+size_t vmig_url_scheme(const char *url, char *out, size_t outsz);
+
+/*
+ * The file path of a sqlite URL: "sqlite:///rel.db" gives "rel.db",
+ * "sqlite:////abs.db" gives "/abs.db"; query parameters are dropped.
+ * Errors (VMIG_ERR_INPUT): no path (an in-memory database cannot be migrated).
+ * *path is new; caller frees.
+ */
+int vmig_url_sqlite_path(const char *url, char **path, vmig_error *err);
+
+#endif
