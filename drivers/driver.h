@@ -2,7 +2,8 @@
  * driver.h - the table of functions through which vmig talks to a database.
  *
  * One driver is one `const vmig_driver` object in one file under drivers/,
- * listed in drivers/registry.c.  The core calls nothing database-specific
+ * listed with its URL schemes in drivers/registry.c; a driver built as a
+ * loadable module also exports `const vmig_driver *vmig_driver_entry(void)`.  The core calls nothing database-specific
  * outside this table.  Conventions for every function below:
  *
  *   - Returns VMIG_OK, or an error status with the database's own message in
@@ -76,11 +77,10 @@ typedef struct vmig_change {
 
 typedef struct vmig_driver {
 	int version;                 /* VMIG_DRIVER_VERSION */
-	const char *name;            /* "sqlite", "postgresql" */
-	const char *const *schemes;  /* URL schemes this driver takes, NULL-terminated */
+	const char *name; /* "sqlite", "postgresql" */
 
 	/*
-	 * Opens a connection for url (one of `schemes`).  On success *out is a
+	 * Opens a connection for url (one of the driver's schemes in registry.c).  On success *out is a
 	 * connection the caller releases with close().  A failure that may pass
 	 * if tried again (server starting, connection refused) sets err->transient;
 	 * `--wait` retries only those.
@@ -130,8 +130,9 @@ typedef struct vmig_driver {
 } vmig_driver;
 
 /*
- * Picks the driver for url by its scheme.  Any other scheme: VMIG_ERR_INPUT
- * naming the supported schemes.
+ * Picks the driver for url by its scheme, loading its module if it has one.
+ * Any other scheme: VMIG_ERR_INPUT naming the supported schemes; a module that
+ * cannot be loaded: VMIG_ERR_RUNTIME saying where it was looked for.
  */
 const vmig_driver *vmig_driver_for_url(const char *url, vmig_error *err);
 

@@ -1,21 +1,110 @@
 /*
  * registry.c - the list of drivers and the choice of one by URL scheme.
- * A new driver is one more line in `drivers`.
+ *
+ * A driver is either built in (SQLite) or a module loaded with dlopen() when
+ * its scheme is first used (PostgreSQL: libpq and its dependencies cost more
+ * to load than a whole no-op run on SQLite).  A new driver is one more line in
+ * `drivers`.
  */
 #include "driver.h"
 
+#include "../src/alloc.h"
 #include "../src/buf.h"
 #include "../src/url.h"
 
+#include <dlfcn.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
-static const vmig_driver *const drivers[] = {
-	&vmig_postgres_driver,
-	&vmig_sqlite_driver,
+typedef struct driver_entry {
+	const char *name;
+	const char *const *schemes;
+	const vmig_driver *builtin; /* NULL: load `module` */
+	const char *module;
+} driver_entry;
+
+static const char *const pg_schemes[] = {"postgresql",          "postgres",
+					 "postgresql+asyncpg",  "postgresql+psycopg",
+					 "postgresql+psycopg2", NULL};
+static const char *const sqlite_schemes[] = {"sqlite", "sqlite+aiosqlite", "sqlite+pysqlite",
+					     NULL};
+
+static const driver_entry drivers[] = {
+	{"postgresql", pg_schemes, NULL, "vmig_postgres.so"},
+	{"sqlite", sqlite_schemes, &vmig_sqlite_driver, NULL},
 };
 
 #define NDRIVERS (sizeof drivers / sizeof drivers[0])
+
+/* The folder of the running executable, or NULL. Caller frees. */
+static char *exe_dir(void)
+{
+	char path[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", path, sizeof path - 1);
+	if (n <= 0)
+		return NULL;
+	path[n] = '\0';
+	char *slash = strrchr(path, '/');
+	if (!slash)
+		return NULL;
+	*slash = '\0';
+	return xstrdup(path);
+}
+
+/*
+ * Looks for the module in $VMIG_DRIVER_DIR, next to the executable (a build
+ * tree), then in ../lib/vmig relative to it (an installed tree).
+ */
+static const vmig_driver *load_module(const driver_entry *e, vmig_error *err)
+{
+	char *dirs[3] = {0};
+	const char *env = getenv("VMIG_DRIVER_DIR");
+	char *exe = exe_dir();
+	size_t nd = 0;
+	if (env && *env)
+		dirs[nd++] = xstrdup(env);
+	if (exe) {
+		dirs[nd++] = xstrdup(exe);
+		dirs[nd++] = xasprintf("%s/%s", exe, VMIG_MODULE_RELDIR);
+	}
+	free(exe);
+	vmig_buf tried = {0};
+	const vmig_driver *d = NULL;
+	for (size_t i = 0; i < nd && !d; i++) {
+		char *path = xasprintf("%s/%s", dirs[i], e->module);
+		void *h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+		if (h) {
+			const vmig_driver *(*entry)(void) =
+				(const vmig_driver *(*)(void))dlsym(h, "vmig_driver_entry");
+			d = entry ? entry() : NULL;
+			if (!d)
+				vmig_buf_printf(&tried, "\n  %s: no vmig_driver_entry", path);
+		} else if (access(path, F_OK) == 0) {
+			vmig_buf_printf(&tried, "\n  %s", dlerror());
+		} else {
+			vmig_buf_printf(&tried, "\n  %s: not found", path);
+		}
+		free(path);
+	}
+	for (size_t i = 0; i < nd; i++)
+		free(dirs[i]);
+	if (d && d->version != VMIG_DRIVER_VERSION) {
+		vmig_fail(err, VMIG_ERR_RUNTIME,
+			  "the %s driver module has interface version %d, this vmig needs %d; "
+			  "install the module that came with this vmig",
+			  e->name, d->version, VMIG_DRIVER_VERSION);
+		d = NULL;
+	} else if (!d) {
+		vmig_fail(err, VMIG_ERR_RUNTIME,
+			  "%s support is not available: cannot load %s (set VMIG_DRIVER_DIR to its "
+			  "folder, or install it with vmig):%s",
+			  e->name, e->module, vmig_buf_str(&tried));
+	}
+	vmig_buf_free(&tried);
+	return d;
+}
 
 const vmig_driver *vmig_driver_for_url(const char *url, vmig_error *err)
 {
@@ -23,10 +112,11 @@ const vmig_driver *vmig_driver_for_url(const char *url, vmig_error *err)
 	size_t len = sep ? (size_t)(sep - url) : 0;
 	vmig_buf known = {0};
 	for (size_t i = 0; i < NDRIVERS; i++)
-		for (const char *const *s = drivers[i]->schemes; *s; s++) {
+		for (const char *const *s = drivers[i].schemes; *s; s++) {
 			if (len && strlen(*s) == len && strncmp(url, *s, len) == 0) {
 				vmig_buf_free(&known);
-				return drivers[i];
+				return drivers[i].builtin ? drivers[i].builtin
+							  : load_module(&drivers[i], err);
 			}
 			vmig_buf_printf(&known, "%s%s://", known.len ? ", " : "", *s);
 		}

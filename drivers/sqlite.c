@@ -33,10 +33,9 @@ typedef struct sqlite_conn {
 	char *meta;  /* quoted: "vmig_version_meta" */
 	unsigned lock_timeout;
 	int lock_fd; /* -1 while the run lock is not held */
+	bool truncating; /* switched from DELETE to TRUNCATE journal for this run */
 	sqlite3_stmt *insert, *set_state, *delete; /* prepared after prepare() */
 } sqlite_conn;
-
-static const char *const sqlite_schemes[] = {"sqlite", "sqlite+aiosqlite", "sqlite+pysqlite", NULL};
 
 static sqlite_conn *conn_of(vmig_conn *c) { return (sqlite_conn *)c; }
 
@@ -101,6 +100,8 @@ static void sqlite_close(vmig_conn *c)
 	sqlite_conn *sc = conn_of(c);
 	if (!sc)
 		return;
+	if (sc->truncating) /* removes the empty journal file TRUNCATE leaves */
+		sqlite3_exec(sc->db, "PRAGMA journal_mode=DELETE", NULL, NULL, NULL);
 	sqlite3_finalize(sc->insert);
 	sqlite3_finalize(sc->set_state);
 	sqlite3_finalize(sc->delete);
@@ -246,9 +247,34 @@ static int check_shape(sqlite_conn *sc, vmig_error *err)
 	return VMIG_OK;
 }
 
+/*
+ * Settings of this connection for a run that writes; nothing persistent changes.
+ * A commit in the default DELETE journal mode costs four fsync() calls
+ * (journal, folder, journal header, database); TRUNCATE avoids the folder's
+ * and synchronous=NORMAL the journal header's, which makes a per-revision run
+ * about a fifth faster.  A process killed at any moment still leaves the
+ * database consistent; SQLite documents NORMAL as safe against power loss on
+ * current filesystems.  A database in WAL mode is left as it is.
+ */
+static void tune_for_writing(sqlite_conn *sc)
+{
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(sc->db, "PRAGMA journal_mode", -1, &st, NULL) != SQLITE_OK)
+		return;
+	bool is_delete = sqlite3_step(st) == SQLITE_ROW &&
+			 sqlite3_stricmp((const char *)sqlite3_column_text(st, 0), "delete") == 0;
+	sqlite3_finalize(st);
+	if (is_delete &&
+	    sqlite3_exec(sc->db, "PRAGMA journal_mode=TRUNCATE", NULL, NULL, NULL) == SQLITE_OK)
+		sc->truncating = true;
+	sqlite3_exec(sc->db, "PRAGMA synchronous=NORMAL", NULL, NULL, NULL);
+}
+
 static int sqlite_prepare(vmig_conn *c, vmig_error *err)
 {
 	sqlite_conn *sc = conn_of(c);
+	if (!sc->insert)
+		tune_for_writing(sc);
 	char *ddl = xasprintf(
 		"BEGIN IMMEDIATE;"
 		"CREATE TABLE IF NOT EXISTS %s ("
@@ -413,7 +439,6 @@ static int sqlite_apply(vmig_conn *c, const vmig_change *chg, size_t *fail_offse
 const vmig_driver vmig_sqlite_driver = {
 	.version = VMIG_DRIVER_VERSION,
 	.name = "sqlite",
-	.schemes = sqlite_schemes,
 	.connect = sqlite_connect,
 	.close = sqlite_close,
 	.lock = sqlite_lock,

@@ -183,5 +183,5 @@ bool vmig_state_drifted(const vmig_state *st, size_t node)
 	const vmig_revision *rev = st->graph->revs[node];
 	if (!row || rev->from_db || !row->checksum || row->checksum_version != VMIG_CHECKSUM_VERSION)
 		return false;
-	return strcmp(row->checksum, rev->checksum) != 0;
+	return strcmp(row->checksum, vmig_revision_checksum(rev)) != 0;
 }

@@ -17,7 +17,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <openssl/evp.h>
@@ -261,7 +260,6 @@ static int finish(parser *p, const char *end)
 		r->down_sql = xstrndup(p->down_start, (size_t)(p->down_end - p->down_start));
 	if (!r->message)
 		r->message = xstrdup("");
-	vmig_checksum(r->up_sql, r->down_sql, r->checksum);
 	return VMIG_OK;
 }
 
@@ -295,31 +293,45 @@ int vmig_revision_parse(const char *path, const char *text, size_t len, vmig_rev
 	return VMIG_OK;
 }
 
-int vmig_revision_load(const char *path, vmig_revision *out, vmig_error *err)
+int vmig_revision_read(const char *path, vmig_buf *buf, vmig_error *err)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	struct stat st;
-	memset(out, 0, sizeof *out);
-	if (fd < 0 || fstat(fd, &st) != 0) {
-		int e = errno;
-		if (fd >= 0)
-			close(fd);
-		return vmig_fail(err, VMIG_ERR_INPUT, "%s: cannot read: %s", path, strerror(e));
-	}
-	size_t size = (size_t)st.st_size, got = 0;
-	char *buf = xmalloc(size + 1);
-	while (got < size) {
-		ssize_t r = read(fd, buf + got, size - got);
+	if (fd < 0)
+		return vmig_fail(err, VMIG_ERR_INPUT, "%s: cannot read: %s", path, strerror(errno));
+	vmig_buf_reset(buf);
+	for (;;) {
+		if (buf->cap - buf->len < 4096) {
+			size_t cap = buf->cap ? buf->cap * 2 : 16384;
+			buf->data = xrealloc(buf->data, cap);
+			buf->cap = cap;
+		}
+		size_t room = buf->cap - buf->len - 1;
+		ssize_t r = read(fd, buf->data + buf->len, room);
 		if (r < 0 && errno == EINTR)
 			continue;
-		if (r <= 0)
+		if (r < 0) {
+			int e = errno;
+			close(fd);
+			return vmig_fail(err, VMIG_ERR_INPUT, "%s: cannot read: %s", path, strerror(e));
+		}
+		buf->len += (size_t)r;
+		buf->data[buf->len] = '\0';
+		/* A short read of a regular file means end of file: saves a read() per file. */
+		if ((size_t)r < room)
 			break;
-		got += (size_t)r;
 	}
 	close(fd);
-	buf[got] = '\0';
-	int rc = vmig_revision_parse(path, buf, got, out, err);
-	free(buf);
+	return VMIG_OK;
+}
+
+int vmig_revision_load(const char *path, vmig_revision *out, vmig_error *err)
+{
+	vmig_buf buf = {0};
+	memset(out, 0, sizeof *out);
+	int rc = vmig_revision_read(path, &buf, err);
+	if (rc == VMIG_OK)
+		rc = vmig_revision_parse(path, vmig_buf_str(&buf), buf.len, out, err);
+	vmig_buf_free(&buf);
 	return rc;
 }
 
@@ -360,6 +372,16 @@ static void normalize(vmig_buf *b, const char *s)
 	}
 	while (b->len > start && b->data[b->len - 1] == '\n')
 		b->data[--b->len] = '\0';
+}
+
+const char *vmig_revision_checksum(const vmig_revision *rev)
+{
+	/* Computed on first use: a no-op `up` never needs it. The cache is not
+	 * part of the revision's value, hence the cast. */
+	vmig_revision *r = (vmig_revision *)rev;
+	if (!r->checksum[0])
+		vmig_checksum(r->up_sql, r->down_sql, r->checksum);
+	return r->checksum;
 }
 
 void vmig_checksum(const char *up_sql, const char *down_sql, char out[VMIG_CHECKSUM_HEX])

@@ -9,6 +9,7 @@
 #ifndef VMIG_REVISION_H
 #define VMIG_REVISION_H
 
+#include "buf.h"
 #include "error.h"
 
 #include <stdbool.h>
@@ -30,7 +31,7 @@ typedef struct vmig_revision {
 	int down_line;      /* same for down_sql; 0 when irreversible */
 	int parents_line;   /* line of `-- vmig:down_revision`, 0 when absent */
 	char *path;         /* the file, as found under the migrations directory */
-	char checksum[VMIG_CHECKSUM_HEX];
+	char checksum[VMIG_CHECKSUM_HEX]; /* "" until vmig_revision_checksum() computes it */
 	bool from_db; /* synthesized from a version-table row whose file is gone */
 } vmig_revision;
 
@@ -47,6 +48,12 @@ int vmig_revision_parse(const char *path, const char *text, size_t len, vmig_rev
 
 /* Reads and parses one file. */
 int vmig_revision_load(const char *path, vmig_revision *out, vmig_error *err);
+
+/* Reads a whole file into buf (reset first; reused across calls to save allocations). */
+int vmig_revision_read(const char *path, struct vmig_buf *buf, vmig_error *err);
+
+/* The revision's checksum (lowercase hex), computed on first use and kept. */
+const char *vmig_revision_checksum(const vmig_revision *rev);
 
 void vmig_revision_free(vmig_revision *rev);
 

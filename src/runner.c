@@ -79,7 +79,7 @@ static void row_for(const vmig_revision *r, const char *now, vmig_applied *row)
 	row->revision = r->id;
 	row->parents = vmig_buf_detach(&parents);
 	row->message = r->message;
-	row->checksum = (char *)r->checksum;
+	row->checksum = (char *)vmig_revision_checksum(r);
 	row->checksum_version = VMIG_CHECKSUM_VERSION;
 	row->applied_at = (char *)now;
 	row->down_sql = r->down_sql;

@@ -1,6 +1,7 @@
 #include "scan.h"
 
 #include "alloc.h"
+#include "buf.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -73,12 +74,17 @@ int vmig_scan_dir(const char *dir, vmig_revision **revs, size_t *n, vmig_error *
 	if (rc == VMIG_OK)
 		qsort(paths.items, paths.n, sizeof *paths.items, cmp_str);
 	vmig_revision *out = xcalloc(paths.n, sizeof *out);
+	vmig_buf text = {0};
 	size_t loaded = 0;
 	for (size_t i = 0; rc == VMIG_OK && i < paths.n; i++) {
-		rc = vmig_revision_load(paths.items[i], &out[i], err);
+		rc = vmig_revision_read(paths.items[i], &text, err);
+		if (rc == VMIG_OK)
+			rc = vmig_revision_parse(paths.items[i], vmig_buf_str(&text), text.len,
+						 &out[i], err);
 		if (rc == VMIG_OK)
 			loaded++;
 	}
+	vmig_buf_free(&text);
 	for (size_t i = 0; i < paths.n; i++)
 		free(paths.items[i]);
 	free(paths.items);

@@ -43,8 +43,11 @@ int cmd_init(cli_ctx *ctx, int argc, char **argv)
 		vmig_fail(&err, VMIG_ERR_RUNTIME, "%s: cannot create: %s", dir, strerror(errno));
 		return cli_report(ctx, &err);
 	}
-	char *yaml = xasprintf("%s/vmig.yaml", dir);
-	char *mig = xasprintf("%s/migrations", dir);
+	/* "vmig.yaml" rather than "./vmig.yaml" for the current directory */
+	const char *pre = strcmp(dir, ".") == 0 ? "" : dir;
+	const char *sep = *pre ? "/" : "";
+	char *yaml = xasprintf("%s%svmig.yaml", pre, sep);
+	char *mig = xasprintf("%s%smigrations", pre, sep);
 	int rc = 0;
 	int fd = open(yaml, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
 	vmig_error err;

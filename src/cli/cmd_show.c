@@ -36,7 +36,8 @@ int cmd_show(cli_ctx *ctx, int argc, char **argv)
 	printf("%-12s %s\n", "message:", r->message);
 	printf("%-12s %s\n", "file:", r->path);
 	printf("%-12s %s\n", "transaction:", r->transactional ? "on" : "off");
-	printf("%-12s sha256 v%d %s\n", "checksum:", VMIG_CHECKSUM_VERSION, r->checksum);
+	printf("%-12s sha256 v%d %s\n", "checksum:", VMIG_CHECKSUM_VERSION,
+	       vmig_revision_checksum(r));
 	printf("\n-- vmig:up\n%s", r->up_sql);
 	if (r->down_sql)
 		printf("-- vmig:down\n%s", r->down_sql);

@@ -1,0 +1,517 @@
+/*
+ * test_config.c - vmig.yaml, the flags and the environment (SPEC "vmig.yaml").
+ */
+#include "testutil.h"
+
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* Every test runs in its own empty folder with none of the variables it reads set. */
+struct fixture {
+	char *dir;
+	char *old_cwd;
+};
+
+static void clear_env(void)
+{
+	unsetenv("VMIG_CONFIG");
+	unsetenv("DATABASE_URL");
+	unsetenv("VMIG_T_HOST");
+	unsetenv("VMIG_T_EMPTY");
+	unsetenv("VMIG_T_UNSET");
+}
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof *f);
+
+	f->old_cwd = getcwd(NULL, 0);
+	f->dir = tu_tempdir("config");
+	if (!f->old_cwd || chdir(f->dir) != 0)
+		return -1;
+	clear_env();
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+	int rc = chdir(f->old_cwd);
+
+	clear_env();
+	tu_rmtree(f->dir);
+	free(f->dir);
+	free(f->old_cwd);
+	free(f);
+	return rc;
+}
+
+static void write_file(const char *rel, const char *text)
+{
+	tu_write(".", rel, text);
+}
+
+/* Loads with the given flags and fails the test, showing the message, on an error. */
+static vmig_config load(const vmig_config_overrides *ov)
+{
+	vmig_config cfg;
+	vmig_error err = {0};
+	int rc = vmig_config_load(ov, &cfg, &err);
+
+	if (rc != VMIG_OK)
+		print_error("unexpected error: %s\n", err.msg);
+	assert_int_equal(rc, VMIG_OK);
+	return cfg;
+}
+
+/* Loads expecting a config error; returns its message (static) and checks *out stays zeroed. */
+static const char *load_error(const vmig_config_overrides *ov)
+{
+	static vmig_error err;
+	static const vmig_config zero;
+	vmig_config cfg;
+
+	memset(&err, 0, sizeof err);
+	memset(&cfg, 0x5a, sizeof cfg);
+	assert_int_equal(vmig_config_load(ov, &cfg, &err), VMIG_ERR_INPUT);
+	assert_int_equal(err.code, VMIG_ERR_INPUT);
+	assert_memory_equal(&cfg, &zero, sizeof cfg);
+	return err.msg;
+}
+
+static char *expand(const char *text)
+{
+	char *out = NULL;
+	vmig_error err = {0};
+
+	if (vmig_config_expand(text, &out, &err) != VMIG_OK)
+		print_error("unexpected error: %s\n", err.msg);
+	assert_non_null(out);
+	return out;
+}
+
+static void assert_expands(const char *text, const char *want)
+{
+	char *got = expand(text);
+
+	assert_string_equal(got, want);
+	free(got);
+}
+
+/* ---- defaults ---- */
+
+static void test_defaults_without_file(void **state)
+{
+	(void)state;
+	vmig_config cfg = load(NULL);
+
+	assert_null(cfg.path);
+	assert_null(cfg.database_url);
+	assert_string_equal(cfg.migrations_dir, "migrations");
+	assert_string_equal(cfg.version_table, "vmig_version");
+	assert_null(cfg.version_table_schema);
+	assert_true(cfg.transaction_per_migration);
+	assert_int_equal(cfg.lock_timeout, 60);
+	assert_int_equal(cfg.wait_timeout, 30);
+	vmig_config_free(&cfg);
+}
+
+static void test_empty_and_comment_only_files_give_defaults(void **state)
+{
+	(void)state;
+	static const char *const texts[] = {
+	    "",
+	    "# nothing configured yet\n\n   # indented comment\n",
+	    "---\n# an empty document\n",
+	    "~\n",
+	};
+
+	for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
+		write_file("vmig.yaml", texts[i]);
+		vmig_config cfg = load(NULL);
+		assert_string_equal(cfg.path, "vmig.yaml");
+		assert_string_equal(cfg.migrations_dir, "migrations");
+		assert_string_equal(cfg.version_table, "vmig_version");
+		assert_true(cfg.transaction_per_migration);
+		assert_int_equal(cfg.lock_timeout, 60);
+		assert_int_equal(cfg.wait_timeout, 30);
+		vmig_config_free(&cfg);
+	}
+}
+
+static void test_every_key_is_read(void **state)
+{
+	(void)state;
+	write_file("vmig.yaml", "# the whole set\n"
+	                        "database_url: postgresql://app@db:5432/app\n"
+	                        "migrations_dir: db/migrations   # relative to this file\n"
+	                        "version_table: schema_history\n"
+	                        "version_table_schema: ops\n"
+	                        "transaction_per_migration: false\n"
+	                        "lock_timeout: 5\n"
+	                        "wait_timeout: 0\n");
+	vmig_config cfg = load(NULL);
+
+	assert_string_equal(cfg.path, "vmig.yaml");
+	assert_string_equal(cfg.database_url, "postgresql://app@db:5432/app");
+	assert_string_equal(cfg.migrations_dir, "db/migrations");
+	assert_string_equal(cfg.version_table, "schema_history");
+	assert_string_equal(cfg.version_table_schema, "ops");
+	assert_false(cfg.transaction_per_migration);
+	assert_int_equal(cfg.lock_timeout, 5);
+	assert_int_equal(cfg.wait_timeout, 0);
+	vmig_config_free(&cfg);
+}
+
+static void test_yaml_boolean_spellings(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *text;
+		bool want;
+	} cases[] = {
+	    {"transaction_per_migration: yes\n", true},
+	    {"transaction_per_migration: On\n", true},
+	    {"transaction_per_migration: TRUE\n", true},
+	    {"transaction_per_migration: no\n", false},
+	    {"transaction_per_migration: off\n", false},
+	    {"transaction_per_migration: 'false'\n", false},
+	};
+
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		write_file("vmig.yaml", cases[i].text);
+		vmig_config cfg = load(NULL);
+		assert_int_equal(cfg.transaction_per_migration, cases[i].want);
+		vmig_config_free(&cfg);
+	}
+}
+
+/* ---- ${VAR} ---- */
+
+static void test_expand_references(void **state)
+{
+	(void)state;
+	setenv("VMIG_T_HOST", "db.internal", 1);
+	setenv("VMIG_T_EMPTY", "", 1);
+
+	assert_expands("postgresql://${VMIG_T_HOST}/app", "postgresql://db.internal/app");
+	assert_expands("${VMIG_T_HOST:-localhost}", "db.internal");
+	assert_expands("${VMIG_T_UNSET:-localhost}", "localhost");
+	assert_expands("${VMIG_T_EMPTY:-localhost}", "localhost");
+	assert_expands("[${VMIG_T_UNSET}]", "[]");
+	assert_expands("${VMIG_T_UNSET:-${VMIG_T_HOST}}:5432", "db.internal:5432");
+	assert_expands("${VMIG_T_UNSET:-}", "");
+	assert_expands("cost: $$5, $${VMIG_T_HOST}", "cost: $5, ${VMIG_T_HOST}");
+	/* A "$" that starts no reference is kept: passwords contain them. */
+	assert_expands("postgresql://u:pa$word@h/db$", "postgresql://u:pa$word@h/db$");
+}
+
+static void test_expand_malformed_references(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *text;
+		const char *shown;
+	} cases[] = {
+	    {"${VMIG_T_HOST", "\"${VMIG_T_HOST\" has no closing"},
+	    {"x${}", "\"${}\" is not a valid reference"},
+	    {"${1ABC}", "\"${1ABC}\" is not a valid reference"},
+	    {"${A-b}", "\"${A-\" is not a valid reference"},
+	    {"${A:-${B}", "no closing"},
+	};
+
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		char *out = (char *)"untouched";
+		vmig_error err = {0};
+		assert_int_equal(vmig_config_expand(cases[i].text, &out, &err), VMIG_ERR_INPUT);
+		assert_null(out);
+		assert_contains(err.msg, cases[i].shown);
+		assert_contains(err.msg, "${NAME");
+	}
+}
+
+static void test_file_values_are_expanded(void **state)
+{
+	(void)state;
+	setenv("VMIG_T_HOST", "db.internal", 1);
+	write_file("vmig.yaml", "database_url: postgresql://${VMIG_T_HOST}/app\n"
+	                        "migrations_dir: ${VMIG_T_UNSET:-sql}\n"
+	                        "version_table: ${VMIG_T_UNSET:-history}\n"
+	                        "version_table_schema: ${VMIG_T_UNSET}\n");
+	vmig_config cfg = load(NULL);
+
+	assert_string_equal(cfg.database_url, "postgresql://db.internal/app");
+	assert_string_equal(cfg.migrations_dir, "sql");
+	assert_string_equal(cfg.version_table, "history");
+	/* An unset variable leaves the connection's default schema. */
+	assert_null(cfg.version_table_schema);
+	vmig_config_free(&cfg);
+}
+
+/* ---- precedence ---- */
+
+static void test_database_url_precedence(void **state)
+{
+	(void)state;
+	vmig_config_overrides flag = {.database_url = "sqlite:///flag.db"};
+	vmig_config cfg;
+
+	setenv("DATABASE_URL", "sqlite:///env.db", 1);
+	cfg = load(NULL);
+	assert_string_equal(cfg.database_url, "sqlite:///env.db");
+	vmig_config_free(&cfg);
+
+	write_file("vmig.yaml", "database_url: sqlite:///file.db\n");
+	cfg = load(NULL);
+	assert_string_equal(cfg.database_url, "sqlite:///file.db");
+	vmig_config_free(&cfg);
+
+	cfg = load(&flag);
+	assert_string_equal(cfg.database_url, "sqlite:///flag.db");
+	vmig_config_free(&cfg);
+
+	/* The SPEC's own example: the file defers to a variable that is unset. */
+	write_file("vmig.yaml", "database_url: ${VMIG_T_UNSET}\n");
+	cfg = load(NULL);
+	assert_string_equal(cfg.database_url, "sqlite:///env.db");
+	vmig_config_free(&cfg);
+
+	unsetenv("DATABASE_URL");
+	cfg = load(NULL);
+	assert_null(cfg.database_url);
+	vmig_config_free(&cfg);
+}
+
+static void test_migrations_dir_precedence(void **state)
+{
+	(void)state;
+	vmig_config_overrides flag = {.migrations_dir = "elsewhere/sql"};
+	vmig_config cfg;
+
+	cfg = load(&flag);
+	assert_string_equal(cfg.migrations_dir, "elsewhere/sql");
+	vmig_config_free(&cfg);
+
+	write_file("vmig.yaml", "migrations_dir: db\n");
+	cfg = load(NULL);
+	assert_string_equal(cfg.migrations_dir, "db");
+	vmig_config_free(&cfg);
+
+	/* --dir is relative to the current directory, not to the config's folder. */
+	write_file("conf/vmig.yaml", "migrations_dir: db\n");
+	flag.config_path = "conf/vmig.yaml";
+	cfg = load(&flag);
+	assert_string_equal(cfg.migrations_dir, "elsewhere/sql");
+	vmig_config_free(&cfg);
+}
+
+static void test_config_file_precedence(void **state)
+{
+	(void)state;
+	vmig_config_overrides flag = {.config_path = "flag.yaml"};
+	vmig_config cfg;
+
+	write_file("vmig.yaml", "version_table: from_default\n");
+	write_file("env.yaml", "version_table: from_env\n");
+	write_file("flag.yaml", "version_table: from_flag\n");
+
+	cfg = load(NULL);
+	assert_string_equal(cfg.path, "vmig.yaml");
+	assert_string_equal(cfg.version_table, "from_default");
+	vmig_config_free(&cfg);
+
+	setenv("VMIG_CONFIG", "env.yaml", 1);
+	cfg = load(NULL);
+	assert_string_equal(cfg.path, "env.yaml");
+	assert_string_equal(cfg.version_table, "from_env");
+	vmig_config_free(&cfg);
+
+	cfg = load(&flag);
+	assert_string_equal(cfg.path, "flag.yaml");
+	assert_string_equal(cfg.version_table, "from_flag");
+	vmig_config_free(&cfg);
+}
+
+static void test_missing_config_file_is_an_error(void **state)
+{
+	(void)state;
+	vmig_config_overrides flag = {.config_path = "conf/nope.yaml"};
+	const char *msg;
+
+	write_file("vmig.yaml", "version_table: must_not_be_used\n");
+	msg = load_error(&flag);
+	assert_contains(msg, "\"conf/nope.yaml\"");
+	assert_contains(msg, "--config");
+	assert_contains(msg, "does not exist");
+
+	setenv("VMIG_CONFIG", "also-nope.yaml", 1);
+	msg = load_error(NULL);
+	assert_contains(msg, "\"also-nope.yaml\"");
+	assert_contains(msg, "VMIG_CONFIG");
+}
+
+static void test_migrations_dir_is_relative_to_the_config_folder(void **state)
+{
+	struct fixture *f = *state;
+	vmig_config_overrides flag = {.config_path = "sub/vmig.yaml"};
+	vmig_config cfg;
+	char abs_config[4096], want[4096];
+
+	write_file("sub/vmig.yaml", "migrations_dir: migrations\n");
+	cfg = load(&flag);
+	assert_string_equal(cfg.migrations_dir, "sub/migrations");
+	vmig_config_free(&cfg);
+
+	write_file("sub/vmig.yaml", "migrations_dir: ./db/sql\n");
+	cfg = load(&flag);
+	assert_string_equal(cfg.migrations_dir, "sub/db/sql");
+	vmig_config_free(&cfg);
+
+	write_file("sub/vmig.yaml", "migrations_dir: /srv/migrations\n");
+	cfg = load(&flag);
+	assert_string_equal(cfg.migrations_dir, "/srv/migrations");
+	vmig_config_free(&cfg);
+
+	/* An absolute config path gives an absolute folder. */
+	write_file("sub/vmig.yaml", "migrations_dir: migrations\n");
+	snprintf(abs_config, sizeof abs_config, "%s/sub/vmig.yaml", f->dir);
+	snprintf(want, sizeof want, "%s/sub/migrations", f->dir);
+	setenv("VMIG_CONFIG", abs_config, 1);
+	cfg = load(NULL);
+	assert_string_equal(cfg.migrations_dir, want);
+	vmig_config_free(&cfg);
+}
+
+static void test_single_transaction_flag_overrides_the_file(void **state)
+{
+	(void)state;
+	vmig_config_overrides flag = {.single_transaction = true};
+	vmig_config cfg;
+
+	write_file("vmig.yaml", "transaction_per_migration: true\n");
+	cfg = load(&flag);
+	assert_false(cfg.transaction_per_migration);
+	vmig_config_free(&cfg);
+
+	cfg = load(NULL);
+	assert_true(cfg.transaction_per_migration);
+	vmig_config_free(&cfg);
+}
+
+/* ---- bad input ---- */
+
+#define HEAD "# vmig settings\ndatabase_url: sqlite:///app.db\n\n"
+
+static const struct bad_case {
+	const char *text;
+	int line;
+	const char *key;      /* NULL where the error is not about one key */
+	const char *fragment; /* what the message says is wrong or what to do */
+} bad_cases[] = {
+    {HEAD "lock_timout: 5\n", 4, "\"lock_timout\"", "did you mean \"lock_timeout\""},
+    {HEAD "lock_timeout: abc\n", 4, "lock_timeout",
+     "expected a whole number of seconds, got \"abc\""},
+    {HEAD "wait_timeout: 10\nlock_timeout: -1\n", 5, "lock_timeout", "got \"-1\""},
+    {HEAD "lock_timeout: 1.5\n", 4, "lock_timeout", "got \"1.5\""},
+    {HEAD "lock_timeout: 0x10\n", 4, "lock_timeout", "got \"0x10\""},
+    {HEAD "wait_timeout: 99999999999\n", 4, "wait_timeout", "up to"},
+    {HEAD "wait_timeout: ${WAIT}\n", 4, "wait_timeout", "string values only"},
+    {HEAD "transaction_per_migration: maybe\n", 4, "transaction_per_migration",
+     "expected true or false, got \"maybe\""},
+    {HEAD "transaction_per_migration:\n", 4, "transaction_per_migration", "got \"\""},
+    {HEAD "version_table: vmig-version\n", 4, "version_table", "plain SQL identifier"},
+    {HEAD "version_table: a234567890123456789012345678901234567890123456789012345678901234\n", 4,
+     "version_table", "at most 63"},
+    {HEAD "version_table: \"x; DROP TABLE users\"\n", 4, "version_table", "identifier"},
+    {HEAD "version_table_schema: 1public\n", 4, "version_table_schema", "identifier"},
+    {HEAD "migrations_dir: ''\n", 4, "migrations_dir", "is empty"},
+    {"database_url:\n  host: db\n  port: 5432\n", 1, "database_url", "got a mapping"},
+    {HEAD "migrations_dir: [a, b]\n", 4, "migrations_dir", "got a list"},
+    {HEAD "lock_timeout: 5\nlock_timeout: 6\n", 5, "lock_timeout", "given twice (first on line 4)"},
+    {HEAD "\"lock_timeout\": soon\n", 4, "lock_timeout", "got \"soon\""},
+    {"database_url: \"${DATABASE_URL\"\n", 1, "database_url", "has no closing"},
+    {"- lock_timeout: 5\n", 1, NULL, "expected settings as \"key: value\" lines"},
+    {"# header\n\njust some words\n", 3, NULL, "got a single value"},
+    {HEAD "lock_timeout: [1,\nwait_timeout: 2\n", 4, NULL,
+     "flow sequence that starts on this line"},
+    {HEAD "lock_timeout: 1\n\twait_timeout: 2\n", 5, NULL, "tab"},
+    {HEAD "migrations_dir: a: b\n", 4, NULL, "not valid YAML"},
+    {HEAD "lock_timeout: 1\n---\nwait_timeout: 2\n", 5, NULL, "second YAML document"},
+};
+
+static void test_bad_input_names_file_line_and_key(void **state)
+{
+	(void)state;
+	char where[96];
+
+	for (size_t i = 0; i < sizeof bad_cases / sizeof bad_cases[0]; i++) {
+		const struct bad_case *c = &bad_cases[i];
+		write_file("vmig.yaml", c->text);
+		const char *msg = load_error(NULL);
+		/* A bad value reads "vmig.yaml:N: KEY: ..."; an unknown key is quoted later. */
+		if (c->key && c->key[0] != '"')
+			snprintf(where, sizeof where, "vmig.yaml:%d: %s: ", c->line, c->key);
+		else
+			snprintf(where, sizeof where, "vmig.yaml:%d: ", c->line);
+		if (strncmp(msg, where, strlen(where)) != 0)
+			print_error("case %zu: want \"%s\" at the start of: %s\n", i, where, msg);
+		assert_true(strncmp(msg, where, strlen(where)) == 0);
+		if (c->key)
+			assert_contains(msg, c->key);
+		assert_contains(msg, c->fragment);
+	}
+}
+
+static void test_errors_name_the_config_path_given(void **state)
+{
+	(void)state;
+	vmig_config_overrides flag = {.config_path = "deploy/vmig.yaml"};
+
+	write_file("deploy/vmig.yaml", "\n\nlock_timeout: abc\n");
+	assert_contains(load_error(&flag), "deploy/vmig.yaml:3: lock_timeout: ");
+}
+
+static void test_free_zeroes_the_struct(void **state)
+{
+	(void)state;
+	static const vmig_config zero;
+	vmig_config cfg;
+
+	write_file("vmig.yaml", "database_url: sqlite:///a.db\nversion_table_schema: s\n");
+	cfg = load(NULL);
+	vmig_config_free(&cfg);
+	assert_memory_equal(&cfg, &zero, sizeof cfg);
+	vmig_config_free(&cfg); /* and freeing twice is harmless */
+	vmig_config_free(NULL);
+}
+
+#define TEST(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    TEST(test_defaults_without_file),
+	    TEST(test_empty_and_comment_only_files_give_defaults),
+	    TEST(test_every_key_is_read),
+	    TEST(test_yaml_boolean_spellings),
+	    TEST(test_expand_references),
+	    TEST(test_expand_malformed_references),
+	    TEST(test_file_values_are_expanded),
+	    TEST(test_database_url_precedence),
+	    TEST(test_migrations_dir_precedence),
+	    TEST(test_config_file_precedence),
+	    TEST(test_missing_config_file_is_an_error),
+	    TEST(test_migrations_dir_is_relative_to_the_config_folder),
+	    TEST(test_single_transaction_flag_overrides_the_file),
+	    TEST(test_bad_input_names_file_line_and_key),
+	    TEST(test_errors_name_the_config_path_given),
+	    TEST(test_free_zeroes_the_struct),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
