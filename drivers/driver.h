@@ -3,8 +3,8 @@
  *
  * One driver is one `const vmig_driver` object in one file under drivers/,
  * listed with its URL schemes in drivers/registry.c; a driver built as a
- * loadable module also exports `const vmig_driver *vmig_driver_entry(void)`.  The core calls nothing database-specific
- * outside this table.  Conventions for every function below:
+ * loadable module also exports `const vmig_driver *vmig_driver_entry(void)`.  The core calls
+ * nothing database-specific outside this table.  Conventions for every function below:
  *
  *   - Returns VMIG_OK, or an error status with the database's own message in
  *     *err (VMIG_ERR_RUNTIME for anything the database or the connection said;
@@ -28,7 +28,7 @@
 #include <stddef.h>
 
 #define VMIG_DRIVER_VERSION 1
-#define VMIG_NO_OFFSET ((size_t)-1)
+#define VMIG_NO_OFFSET      ((size_t)-1)
 
 struct vmig_driver;
 
@@ -52,7 +52,7 @@ enum vmig_txn {
 	VMIG_TXN_OWN,   /* the driver wraps SQL and bookkeeping in one transaction */
 	VMIG_TXN_OUTER, /* the caller has called begin(); run inside it, no commit */
 	VMIG_TXN_NONE,  /* SQL outside any transaction, statement by statement;
-			   then the bookkeeping change on its own */
+	                   then the bookkeeping change on its own */
 };
 
 /* What a change does to the version table after its SQL succeeded. */
@@ -76,16 +76,17 @@ typedef struct vmig_change {
 } vmig_change;
 
 typedef struct vmig_driver {
-	int version;                 /* VMIG_DRIVER_VERSION */
+	int version;      /* VMIG_DRIVER_VERSION */
 	const char *name; /* "sqlite", "postgresql" */
 
 	/*
-	 * Opens a connection for url (one of the driver's schemes in registry.c).  On success *out is a
-	 * connection the caller releases with close().  A failure that may pass
-	 * if tried again (server starting, connection refused) sets err->transient;
+	 * Opens a connection for url (one of the driver's schemes in registry.c).  On success *out
+	 * is a connection the caller releases with close().  A failure that may pass if tried again
+	 * (server starting, connection refused) sets err->transient;
 	 * `--wait` retries only those.
 	 */
-	int (*connect)(const char *url, const vmig_conn_opts *opts, vmig_conn **out, vmig_error *err);
+	int (*connect)(const char *url, const vmig_conn_opts *opts, vmig_conn **out,
+	               vmig_error *err);
 
 	/* Releases the connection and everything it holds (locks included). NULL is a no-op. */
 	void (*close)(vmig_conn *c);

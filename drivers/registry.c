@@ -26,14 +26,13 @@ typedef struct driver_entry {
 } driver_entry;
 
 static const char *const pg_schemes[] = {"postgresql",          "postgres",
-					 "postgresql+asyncpg",  "postgresql+psycopg",
-					 "postgresql+psycopg2", NULL};
-static const char *const sqlite_schemes[] = {"sqlite", "sqlite+aiosqlite", "sqlite+pysqlite",
-					     NULL};
+                                         "postgresql+asyncpg",  "postgresql+psycopg",
+                                         "postgresql+psycopg2", NULL};
+static const char *const sqlite_schemes[] = {"sqlite", "sqlite+aiosqlite", "sqlite+pysqlite", NULL};
 
 static const driver_entry drivers[] = {
-	{"postgresql", pg_schemes, NULL, "vmig_postgres.so"},
-	{"sqlite", sqlite_schemes, &vmig_sqlite_driver, NULL},
+    {"postgresql", pg_schemes, NULL, "vmig_postgres.so"},
+    {"sqlite", sqlite_schemes, &vmig_sqlite_driver, NULL},
 };
 
 #define NDRIVERS (sizeof drivers / sizeof drivers[0])
@@ -77,7 +76,7 @@ static const vmig_driver *load_module(const driver_entry *e, vmig_error *err)
 		void *h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
 		if (h) {
 			const vmig_driver *(*entry)(void) =
-				(const vmig_driver *(*)(void))dlsym(h, "vmig_driver_entry");
+			    (const vmig_driver *(*)(void))dlsym(h, "vmig_driver_entry");
 			d = entry ? entry() : NULL;
 			if (!d)
 				vmig_buf_printf(&tried, "\n  %s: no vmig_driver_entry", path);
@@ -92,15 +91,15 @@ static const vmig_driver *load_module(const driver_entry *e, vmig_error *err)
 		free(dirs[i]);
 	if (d && d->version != VMIG_DRIVER_VERSION) {
 		vmig_fail(err, VMIG_ERR_RUNTIME,
-			  "the %s driver module has interface version %d, this vmig needs %d; "
-			  "install the module that came with this vmig",
-			  e->name, d->version, VMIG_DRIVER_VERSION);
+		          "the %s driver module has interface version %d, this vmig needs %d; "
+		          "install the module that came with this vmig",
+		          e->name, d->version, VMIG_DRIVER_VERSION);
 		d = NULL;
 	} else if (!d) {
 		vmig_fail(err, VMIG_ERR_RUNTIME,
-			  "%s support is not available: cannot load %s (set VMIG_DRIVER_DIR to its "
-			  "folder, or install it with vmig):%s",
-			  e->name, e->module, vmig_buf_str(&tried));
+		          "%s support is not available: cannot load %s (set VMIG_DRIVER_DIR to its "
+		          "folder, or install it with vmig):%s",
+		          e->name, e->module, vmig_buf_str(&tried));
 	}
 	vmig_buf_free(&tried);
 	return d;
@@ -116,13 +115,13 @@ const vmig_driver *vmig_driver_for_url(const char *url, vmig_error *err)
 			if (len && strlen(*s) == len && strncmp(url, *s, len) == 0) {
 				vmig_buf_free(&known);
 				return drivers[i].builtin ? drivers[i].builtin
-							  : load_module(&drivers[i], err);
+				                          : load_module(&drivers[i], err);
 			}
 			vmig_buf_printf(&known, "%s%s://", known.len ? ", " : "", *s);
 		}
 	char *shown = vmig_url_redact(url);
-	vmig_fail(err, VMIG_ERR_INPUT, "database URL %s: unsupported scheme; vmig supports %s", shown,
-		  vmig_buf_str(&known));
+	vmig_fail(err, VMIG_ERR_INPUT, "database URL %s: unsupported scheme; vmig supports %s",
+	          shown, vmig_buf_str(&known));
 	free(shown);
 	vmig_buf_free(&known);
 	return NULL;

@@ -32,12 +32,15 @@ typedef struct sqlite_conn {
 	char *table; /* quoted: "vmig_version" */
 	char *meta;  /* quoted: "vmig_version_meta" */
 	unsigned lock_timeout;
-	int lock_fd; /* -1 while the run lock is not held */
+	int lock_fd;     /* -1 while the run lock is not held */
 	bool truncating; /* switched from DELETE to TRUNCATE journal for this run */
 	sqlite3_stmt *insert, *set_state, *delete; /* prepared after prepare() */
 } sqlite_conn;
 
-static sqlite_conn *conn_of(vmig_conn *c) { return (sqlite_conn *)c; }
+static sqlite_conn *conn_of(vmig_conn *c)
+{
+	return (sqlite_conn *)c;
+}
 
 static char *quote_ident(const char *name, const char *suffix)
 {
@@ -55,7 +58,7 @@ static char *quote_ident(const char *name, const char *suffix)
 static int fail_db(sqlite_conn *sc, vmig_error *err, const char *what)
 {
 	return vmig_fail(err, VMIG_ERR_RUNTIME, "%s%sSQLite error: %s", what ? what : "",
-			 what ? ": " : "", sqlite3_errmsg(sc->db));
+	                 what ? ": " : "", sqlite3_errmsg(sc->db));
 }
 
 /* Runs SQL that returns no rows and cannot fail for the user's reasons. */
@@ -67,7 +70,7 @@ static int exec_simple(sqlite_conn *sc, const char *sql, vmig_error *err)
 }
 
 static int sqlite_connect(const char *url, const vmig_conn_opts *opts, vmig_conn **out,
-			  vmig_error *err)
+                          vmig_error *err)
 {
 	char *path;
 	*out = NULL;
@@ -81,17 +84,40 @@ static int sqlite_connect(const char *url, const vmig_conn_opts *opts, vmig_conn
 	sc->lock_timeout = opts->lock_timeout;
 	sc->table = quote_ident(opts->version_table, "");
 	sc->meta = quote_ident(opts->version_table, "_meta");
-	if (sqlite3_open_v2(path, &sc->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
-	    SQLITE_OK) {
-		rc = vmig_fail(err, VMIG_ERR_RUNTIME,
-			       "%s: cannot open the SQLite database: %s (does its folder exist?)",
-			       path, sc->db ? sqlite3_errmsg(sc->db) : "out of memory");
-		vmig_sqlite_driver.close(&sc->base);
+	*out = &sc->base;
+	return VMIG_OK;
+}
+
+/*
+ * Opens the database file on first use.  A file that does not exist is created
+ * only for a run that writes: `status` or `check` against a wrong path must not
+ * leave an empty database behind.  *missing is set when !create and there is
+ * no file (the caller treats it as an empty database).
+ */
+static int ensure_open(sqlite_conn *sc, bool create, bool *missing, vmig_error *err)
+{
+	if (missing)
+		*missing = false;
+	if (sc->db)
+		return VMIG_OK;
+	if (!create && access(sc->path, F_OK) != 0 && errno == ENOENT) {
+		if (missing)
+			*missing = true;
+		return VMIG_OK;
+	}
+	int flags = SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0);
+	if (sqlite3_open_v2(sc->path, &sc->db, flags, NULL) != SQLITE_OK) {
+		int rc =
+		    vmig_fail(err, VMIG_ERR_RUNTIME,
+		              "%s: cannot open the SQLite database: %s (does its folder exist, "
+		              "and may vmig write there?)",
+		              sc->path, sc->db ? sqlite3_errmsg(sc->db) : "out of memory");
+		sqlite3_close(sc->db);
+		sc->db = NULL;
 		return rc;
 	}
-	sqlite3_busy_timeout(sc->db, (int)(opts->lock_timeout * 1000));
+	sqlite3_busy_timeout(sc->db, (int)(sc->lock_timeout * 1000));
 	sqlite3_extended_result_codes(sc->db, 1);
-	*out = &sc->base;
 	return VMIG_OK;
 }
 
@@ -130,10 +156,14 @@ static double now_ms(void)
 static int sqlite_lock(vmig_conn *c, vmig_error *err)
 {
 	sqlite_conn *sc = conn_of(c);
-	int fd = open(sc->path, O_RDONLY | O_CLOEXEC);
+	int rc = ensure_open(sc, true, NULL, err);
+	if (rc)
+		return rc;
+	/* SQLite creates the file lazily; an empty file is an empty database. */
+	int fd = open(sc->path, O_RDONLY | O_CREAT | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return vmig_fail(err, VMIG_ERR_RUNTIME, "%s: cannot open for locking: %s", sc->path,
-				 strerror(errno));
+		                 strerror(errno));
 	double deadline = now_ms() + sc->lock_timeout * 1000.0;
 	long wait = 1;
 	while (flock(fd, LOCK_EX | LOCK_NB) != 0) {
@@ -141,15 +171,16 @@ static int sqlite_lock(vmig_conn *c, vmig_error *err)
 			int e = errno;
 			close(fd);
 			return vmig_fail(err, VMIG_ERR_RUNTIME, "%s: cannot lock: %s", sc->path,
-					 strerror(e));
+			                 strerror(e));
 		}
 		if (now_ms() >= deadline) {
 			close(fd);
-			return vmig_fail(err, VMIG_ERR_RUNTIME,
-					 "%s: timed out after %u s waiting for the migration lock: "
-					 "another vmig run holds it; try again when it has finished, "
-					 "or raise lock_timeout",
-					 sc->path, sc->lock_timeout);
+			return vmig_fail(
+			    err, VMIG_ERR_RUNTIME,
+			    "%s: timed out after %u s waiting for the migration lock: "
+			    "another vmig run holds it; try again when it has finished, "
+			    "or raise lock_timeout",
+			    sc->path, sc->lock_timeout);
 		}
 		sleep_ms(wait);
 		wait = wait < 50 ? wait * 2 : 50;
@@ -188,17 +219,20 @@ static void read_row(sqlite3_stmt *st, bool ids_only, vmig_applied *row)
 	row->down_sql = column_dup(st, 8);
 }
 
-static int sqlite_read_applied(vmig_conn *c, bool ids_only, vmig_applied_set *set,
-			       vmig_error *err)
+static int sqlite_read_applied(vmig_conn *c, bool ids_only, vmig_applied_set *set, vmig_error *err)
 {
 	sqlite_conn *sc = conn_of(c);
 	sqlite3_stmt *st;
+	bool missing;
+	int rc = ensure_open(sc, false, &missing, err);
+	if (rc || missing)
+		return rc;
 	char *sql = xasprintf(ids_only ? "SELECT revision, state FROM %s ORDER BY rowid"
-				       : "SELECT revision, state, parents, message, checksum, "
-					 "checksum_version, applied_at, duration_ms, down_sql "
-					 "FROM %s ORDER BY rowid",
-			      sc->table);
-	int rc = sqlite3_prepare_v2(sc->db, sql, -1, &st, NULL);
+	                               : "SELECT revision, state, parents, message, checksum, "
+	                                 "checksum_version, applied_at, duration_ms, down_sql "
+	                                 "FROM %s ORDER BY rowid",
+	                      sc->table);
+	rc = sqlite3_prepare_v2(sc->db, sql, -1, &st, NULL);
 	free(sql);
 	if (rc != SQLITE_OK) {
 		/* A missing table is an empty history, not an error. */
@@ -215,14 +249,14 @@ static int sqlite_read_applied(vmig_conn *c, bool ids_only, vmig_applied_set *se
 static int prepare_statements(sqlite_conn *sc, vmig_error *err)
 {
 	char *ins = xasprintf("INSERT INTO %s (revision, parents, message, checksum, "
-			      "checksum_version, applied_at, duration_ms, down_sql, state) "
-			      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-			      sc->table);
+	                      "checksum_version, applied_at, duration_ms, down_sql, state) "
+	                      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+	                      sc->table);
 	char *set = xasprintf("UPDATE %s SET state = ?2 WHERE revision = ?1", sc->table);
 	char *del = xasprintf("DELETE FROM %s WHERE revision = ?1", sc->table);
 	int ok = sqlite3_prepare_v2(sc->db, ins, -1, &sc->insert, NULL) == SQLITE_OK &&
-		 sqlite3_prepare_v2(sc->db, set, -1, &sc->set_state, NULL) == SQLITE_OK &&
-		 sqlite3_prepare_v2(sc->db, del, -1, &sc->delete, NULL) == SQLITE_OK;
+	         sqlite3_prepare_v2(sc->db, set, -1, &sc->set_state, NULL) == SQLITE_OK &&
+	         sqlite3_prepare_v2(sc->db, del, -1, &sc->delete, NULL) == SQLITE_OK;
 	free(ins);
 	free(set);
 	free(del);
@@ -241,9 +275,9 @@ static int check_shape(sqlite_conn *sc, vmig_error *err)
 	sqlite3_finalize(st);
 	if (shape > VMIG_TABLE_SHAPE)
 		return vmig_fail(err, VMIG_ERR_RUNTIME,
-				 "%s: the version table has shape %d, written by a newer vmig "
-				 "(this one knows shape %d); upgrade vmig",
-				 sc->path, shape, VMIG_TABLE_SHAPE);
+		                 "%s: the version table has shape %d, written by a newer vmig "
+		                 "(this one knows shape %d); upgrade vmig",
+		                 sc->path, shape, VMIG_TABLE_SHAPE);
 	return VMIG_OK;
 }
 
@@ -262,7 +296,7 @@ static void tune_for_writing(sqlite_conn *sc)
 	if (sqlite3_prepare_v2(sc->db, "PRAGMA journal_mode", -1, &st, NULL) != SQLITE_OK)
 		return;
 	bool is_delete = sqlite3_step(st) == SQLITE_ROW &&
-			 sqlite3_stricmp((const char *)sqlite3_column_text(st, 0), "delete") == 0;
+	                 sqlite3_stricmp((const char *)sqlite3_column_text(st, 0), "delete") == 0;
 	sqlite3_finalize(st);
 	if (is_delete &&
 	    sqlite3_exec(sc->db, "PRAGMA journal_mode=TRUNCATE", NULL, NULL, NULL) == SQLITE_OK)
@@ -273,25 +307,28 @@ static void tune_for_writing(sqlite_conn *sc)
 static int sqlite_prepare(vmig_conn *c, vmig_error *err)
 {
 	sqlite_conn *sc = conn_of(c);
+	int rc = ensure_open(sc, true, NULL, err);
+	if (rc)
+		return rc;
 	if (!sc->insert)
 		tune_for_writing(sc);
 	char *ddl = xasprintf(
-		"BEGIN IMMEDIATE;"
-		"CREATE TABLE IF NOT EXISTS %s ("
-		" revision TEXT PRIMARY KEY NOT NULL,"
-		" parents TEXT NOT NULL DEFAULT '',"
-		" message TEXT NOT NULL DEFAULT '',"
-		" checksum TEXT NOT NULL,"
-		" checksum_version INTEGER NOT NULL,"
-		" applied_at TEXT NOT NULL,"
-		" duration_ms REAL NOT NULL DEFAULT 0,"
-		" down_sql TEXT,"
-		" state TEXT NOT NULL DEFAULT 'applied' CHECK (state IN ('applied', 'pending')));"
-		"CREATE TABLE IF NOT EXISTS %s (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL);"
-		"INSERT OR IGNORE INTO %s (key, value) VALUES ('shape', '%d');"
-		"COMMIT;",
-		sc->table, sc->meta, sc->meta, VMIG_TABLE_SHAPE);
-	int rc = exec_simple(sc, ddl, err);
+	    "BEGIN IMMEDIATE;"
+	    "CREATE TABLE IF NOT EXISTS %s ("
+	    " revision TEXT PRIMARY KEY NOT NULL,"
+	    " parents TEXT NOT NULL DEFAULT '',"
+	    " message TEXT NOT NULL DEFAULT '',"
+	    " checksum TEXT NOT NULL,"
+	    " checksum_version INTEGER NOT NULL,"
+	    " applied_at TEXT NOT NULL,"
+	    " duration_ms REAL NOT NULL DEFAULT 0,"
+	    " down_sql TEXT,"
+	    " state TEXT NOT NULL DEFAULT 'applied' CHECK (state IN ('applied', 'pending')));"
+	    "CREATE TABLE IF NOT EXISTS %s (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL);"
+	    "INSERT OR IGNORE INTO %s (key, value) VALUES ('shape', '%d');"
+	    "COMMIT;",
+	    sc->table, sc->meta, sc->meta, VMIG_TABLE_SHAPE);
+	rc = exec_simple(sc, ddl, err);
 	free(ddl);
 	if (rc) {
 		sqlite3_exec(sc->db, "ROLLBACK", NULL, NULL, NULL);
@@ -305,7 +342,8 @@ static int sqlite_prepare(vmig_conn *c, vmig_error *err)
 
 static int sqlite_begin(vmig_conn *c, vmig_error *err)
 {
-	return exec_simple(conn_of(c), "BEGIN IMMEDIATE", err);
+	int rc = ensure_open(conn_of(c), true, NULL, err);
+	return rc ? rc : exec_simple(conn_of(c), "BEGIN IMMEDIATE", err);
 }
 
 static int sqlite_commit(vmig_conn *c, vmig_error *err)
@@ -316,7 +354,7 @@ static int sqlite_commit(vmig_conn *c, vmig_error *err)
 static void sqlite_rollback(vmig_conn *c)
 {
 	sqlite_conn *sc = conn_of(c);
-	if (!sqlite3_get_autocommit(sc->db))
+	if (sc->db && !sqlite3_get_autocommit(sc->db))
 		sqlite3_exec(sc->db, "ROLLBACK", NULL, NULL, NULL);
 }
 
@@ -342,7 +380,7 @@ static const char *skip_space(const char *p, const char *end)
 
 /* Runs every statement of sql in turn; on error *fail_offset is the failing one's start. */
 static int exec_script(sqlite_conn *sc, const char *sql, size_t len, size_t *fail_offset,
-		       vmig_error *err)
+                       vmig_error *err)
 {
 	const char *p = sql, *end = sql + len;
 	while (p < end) {
@@ -360,7 +398,8 @@ static int exec_script(sqlite_conn *sc, const char *sql, size_t len, size_t *fai
 		}
 		if (rc != SQLITE_OK) {
 			*fail_offset = (size_t)(start - sql);
-			vmig_fail(err, VMIG_ERR_RUNTIME, "SQLite error: %s", sqlite3_errmsg(sc->db));
+			vmig_fail(err, VMIG_ERR_RUNTIME, "SQLite error: %s",
+			          sqlite3_errmsg(sc->db));
 			sqlite3_finalize(st);
 			return VMIG_ERR_RUNTIME;
 		}
@@ -381,7 +420,7 @@ static void bind_text(sqlite3_stmt *st, int i, const char *v)
 }
 
 static int book(sqlite_conn *sc, enum vmig_book_op op, const vmig_applied *row, double ms,
-		vmig_error *err)
+                vmig_error *err)
 {
 	sqlite3_stmt *st;
 	switch (op) {
@@ -420,8 +459,10 @@ static int book(sqlite_conn *sc, enum vmig_book_op op, const vmig_applied *row, 
 static int sqlite_apply(vmig_conn *c, const vmig_change *chg, size_t *fail_offset, vmig_error *err)
 {
 	sqlite_conn *sc = conn_of(c);
-	int rc = VMIG_OK;
 	*fail_offset = VMIG_NO_OFFSET;
+	int rc = ensure_open(sc, true, NULL, err);
+	if (rc == VMIG_OK && !sc->insert)
+		rc = prepare_statements(sc, err);
 	if (chg->txn == VMIG_TXN_OWN)
 		rc = exec_simple(sc, "BEGIN IMMEDIATE", err);
 	double t0 = now_ms();
@@ -437,16 +478,16 @@ static int sqlite_apply(vmig_conn *c, const vmig_change *chg, size_t *fail_offse
 }
 
 const vmig_driver vmig_sqlite_driver = {
-	.version = VMIG_DRIVER_VERSION,
-	.name = "sqlite",
-	.connect = sqlite_connect,
-	.close = sqlite_close,
-	.lock = sqlite_lock,
-	.unlock = sqlite_unlock,
-	.read_applied = sqlite_read_applied,
-	.prepare = sqlite_prepare,
-	.begin = sqlite_begin,
-	.commit = sqlite_commit,
-	.rollback = sqlite_rollback,
-	.apply = sqlite_apply,
+    .version = VMIG_DRIVER_VERSION,
+    .name = "sqlite",
+    .connect = sqlite_connect,
+    .close = sqlite_close,
+    .lock = sqlite_lock,
+    .unlock = sqlite_unlock,
+    .read_applied = sqlite_read_applied,
+    .prepare = sqlite_prepare,
+    .begin = sqlite_begin,
+    .commit = sqlite_commit,
+    .rollback = sqlite_rollback,
+    .apply = sqlite_apply,
 };

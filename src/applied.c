@@ -2,6 +2,7 @@
 
 #include "alloc.h"
 
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
@@ -38,8 +39,10 @@ const vmig_applied *vmig_applied_find(const vmig_applied_set *set, const char *i
 
 void vmig_utc_now(char out[32])
 {
-	time_t t = time(NULL);
+	struct timespec ts;
 	struct tm tm;
-	gmtime_r(&t, &tm);
-	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	size_t n = strftime(out, 32, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(out + n, 32 - n, ".%03ldZ", ts.tv_nsec / 1000000);
 }

@@ -7,7 +7,7 @@
  *   message           the revision's message
  *   checksum          lowercase hex SHA-256 of the normalized SQL
  *   checksum_version  the checksum algorithm's version (revision.h)
- *   applied_at        when it was applied, UTC, "YYYY-MM-DDTHH:MM:SSZ"
+ *   applied_at        when it was applied, UTC, "YYYY-MM-DDTHH:MM:SS.mmmZ"
  *   duration_ms       how long its SQL took
  *   down_sql          its downgrade SQL; NULL when irreversible
  *   state             "applied", or "pending" while a `transaction off`
@@ -47,7 +47,7 @@ void vmig_applied_free(vmig_applied_set *set);
 /* The row for revision id, or NULL. Linear; callers that loop build an index. */
 const vmig_applied *vmig_applied_find(const vmig_applied_set *set, const char *id);
 
-/* Current UTC time as "YYYY-MM-DDTHH:MM:SSZ" in out (at least 21 bytes). */
+/* Current UTC time as "YYYY-MM-DDTHH:MM:SS.mmmZ" in out. */
 void vmig_utc_now(char out[32]);
 
 #endif

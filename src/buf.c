@@ -26,9 +26,15 @@ void vmig_buf_add(vmig_buf *b, const void *p, size_t n)
 	b->data[b->len] = '\0';
 }
 
-void vmig_buf_puts(vmig_buf *b, const char *s) { vmig_buf_add(b, s, strlen(s)); }
+void vmig_buf_puts(vmig_buf *b, const char *s)
+{
+	vmig_buf_add(b, s, strlen(s));
+}
 
-void vmig_buf_putc(vmig_buf *b, char c) { vmig_buf_add(b, &c, 1); }
+void vmig_buf_putc(vmig_buf *b, char c)
+{
+	vmig_buf_add(b, &c, 1);
+}
 
 void vmig_buf_printf(vmig_buf *b, const char *fmt, ...)
 {
@@ -52,7 +58,10 @@ void vmig_buf_reset(vmig_buf *b)
 		b->data[0] = '\0';
 }
 
-const char *vmig_buf_str(const vmig_buf *b) { return b->data ? b->data : ""; }
+const char *vmig_buf_str(const vmig_buf *b)
+{
+	return b->data ? b->data : "";
+}
 
 char *vmig_buf_detach(vmig_buf *b)
 {

@@ -16,8 +16,8 @@
 #include <stdbool.h>
 
 #define VMIG_DEFAULT_VERSION_TABLE "vmig_version"
-#define VMIG_DEFAULT_LOCK_TIMEOUT 60
-#define VMIG_DEFAULT_WAIT_TIMEOUT 30
+#define VMIG_DEFAULT_LOCK_TIMEOUT  60
+#define VMIG_DEFAULT_WAIT_TIMEOUT  30
 
 /* What the command line says; NULL / false where it says nothing. */
 typedef struct vmig_config_overrides {

@@ -21,21 +21,21 @@ static double now_s(void)
 }
 
 int vmig_db_open(const vmig_config *cfg, unsigned wait_s, vmig_wait_fn on_wait, void *ctx,
-		 vmig_db *db, vmig_error *err)
+                 vmig_db *db, vmig_error *err)
 {
 	memset(db, 0, sizeof *db);
 	if (!cfg->database_url)
 		return vmig_fail(err, VMIG_ERR_INPUT,
-				 "no database URL: set database_url in vmig.yaml, set "
-				 "$DATABASE_URL, or pass -d URL");
+		                 "no database URL: set database_url in vmig.yaml, set "
+		                 "$DATABASE_URL, or pass -d URL");
 	db->driver = vmig_driver_for_url(cfg->database_url, err);
 	if (!db->driver)
 		return VMIG_ERR_INPUT;
 	db->shown_url = vmig_url_redact(cfg->database_url);
 	vmig_conn_opts opts = {
-		.version_table = cfg->version_table,
-		.version_table_schema = cfg->version_table_schema,
-		.lock_timeout = cfg->lock_timeout,
+	    .version_table = cfg->version_table,
+	    .version_table_schema = cfg->version_table_schema,
+	    .lock_timeout = cfg->lock_timeout,
 	};
 	double deadline = now_s() + wait_s, delay = 0.25;
 	for (unsigned attempt = 1;; attempt++) {
@@ -44,8 +44,8 @@ int vmig_db_open(const vmig_config *cfg, unsigned wait_s, vmig_wait_fn on_wait, 
 			return VMIG_OK;
 		if (!err->transient || now_s() + delay > deadline) {
 			if (wait_s && err->transient)
-				vmig_error_append(err, "gave up waiting for the database after %u s",
-						  wait_s);
+				vmig_error_append(
+				    err, "gave up waiting for the database after %u s", wait_s);
 			vmig_db_close(db);
 			return rc;
 		}
@@ -118,7 +118,7 @@ static int build_with_orphans(vmig_state *st, const vmig_graph *files, vmig_erro
 }
 
 int vmig_state_load(vmig_db *db, const vmig_graph *files, bool ids_only, vmig_state *st,
-		    vmig_error *err)
+                    vmig_error *err)
 {
 	memset(st, 0, sizeof *st);
 	st->graph = files;
@@ -168,20 +168,22 @@ int vmig_state_refuse_dirty(const vmig_state *st, vmig_error *err)
 	const vmig_applied *row = st->dirty[0];
 	size_t v = vmig_graph_find(st->graph, row->revision);
 	const char *path = v != VMIG_NONE ? st->graph->revs[v]->path : "its file is gone";
-	return vmig_fail(err, VMIG_ERR_RUNTIME,
-			 "revision %s (%s) is dirty: it runs without a transaction and did not "
-			 "finish, so part of it may have taken effect. Check the database and "
-			 "finish or undo it by hand, then record the outcome: `vmig stamp %s` if it "
-			 "is now fully applied, or `vmig stamp` with its parent (or `base`) if it "
-			 "is not",
-			 row->revision, path, row->revision);
+	return vmig_fail(
+	    err, VMIG_ERR_RUNTIME,
+	    "revision %s (%s) is dirty: it runs without a transaction and did not "
+	    "finish, so part of it may have taken effect. Check the database and "
+	    "finish or undo it by hand, then record the outcome: `vmig stamp %s` if it "
+	    "is now fully applied, or `vmig stamp` with its parent (or `base`) if it "
+	    "is not",
+	    row->revision, path, row->revision);
 }
 
 bool vmig_state_drifted(const vmig_state *st, size_t node)
 {
 	const vmig_applied *row = st->row_of[node];
 	const vmig_revision *rev = st->graph->revs[node];
-	if (!row || rev->from_db || !row->checksum || row->checksum_version != VMIG_CHECKSUM_VERSION)
+	if (!row || rev->from_db || !row->checksum ||
+	    row->checksum_version != VMIG_CHECKSUM_VERSION)
 		return false;
 	return strcmp(row->checksum, vmig_revision_checksum(rev)) != 0;
 }

@@ -28,7 +28,7 @@ typedef void (*vmig_wait_fn)(void *ctx, unsigned attempt, double delay_s, const 
  * (VMIG_ERR_RUNTIME).  Release with vmig_db_close.
  */
 int vmig_db_open(const vmig_config *cfg, unsigned wait_s, vmig_wait_fn on_wait, void *ctx,
-		 vmig_db *db, vmig_error *err);
+                 vmig_db *db, vmig_error *err);
 void vmig_db_close(vmig_db *db);
 
 /*
@@ -40,11 +40,11 @@ void vmig_db_close(vmig_db *db);
 typedef struct vmig_state {
 	const vmig_graph *graph;
 	vmig_applied_set rows;
-	bool *applied;                /* per node: a row with state "applied" */
-	const vmig_applied **row_of;  /* per node: its row, or NULL */
-	const vmig_applied **dirty;   /* rows left "pending" by a transaction-off revision */
+	bool *applied;               /* per node: a row with state "applied" */
+	const vmig_applied **row_of; /* per node: its row, or NULL */
+	const vmig_applied **dirty;  /* rows left "pending" by a transaction-off revision */
 	size_t ndirty;
-	size_t norphans;              /* applied revisions whose file is gone */
+	size_t norphans; /* applied revisions whose file is gone */
 	/* private */
 	vmig_graph own_graph;
 	vmig_revision *orphans;
@@ -56,7 +56,7 @@ typedef struct vmig_state {
  * no-op `up`: rows carry only ids and state, and gone files are not rebuilt.
  */
 int vmig_state_load(vmig_db *db, const vmig_graph *files, bool ids_only, vmig_state *st,
-		    vmig_error *err);
+                    vmig_error *err);
 void vmig_state_free(vmig_state *st);
 
 /* VMIG_ERR_RUNTIME naming the first dirty revision and how to resolve it; VMIG_OK if none. */

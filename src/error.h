@@ -29,7 +29,7 @@ typedef struct vmig_error {
 
 /* Stores code and the formatted message in err (which may be NULL); returns code. */
 int vmig_fail(vmig_error *err, int code, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 /* Prepends "PREFIX: " to an existing message (for adding a file name or a key). */
 void vmig_error_prefix(vmig_error *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

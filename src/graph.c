@@ -63,9 +63,9 @@ static int check_unique(const vmig_graph *g, vmig_error *err)
 	for (size_t i = 1; i < g->n; i++)
 		if (strcmp(g->revs[i - 1]->id, g->revs[i]->id) == 0)
 			return vmig_fail(err, VMIG_ERR_INPUT,
-					 "%s:1: revision id \"%s\" is also used by %s; give one of "
-					 "them a new id",
-					 g->revs[i]->path, g->revs[i]->id, g->revs[i - 1]->path);
+			                 "%s:1: revision id \"%s\" is also used by %s; give one of "
+			                 "them a new id",
+			                 g->revs[i]->path, g->revs[i]->id, g->revs[i - 1]->path);
 	return VMIG_OK;
 }
 
@@ -89,12 +89,12 @@ static int link_nodes(vmig_graph *g, bool allow_missing, vmig_error *err)
 				continue;
 			if (p == VMIG_NONE) {
 				free(nchild);
-				return vmig_fail(err, VMIG_ERR_INPUT,
-						 "%s:%d: parent \"%s\" of revision %s does not exist "
-						 "(no file has -- vmig:revision %s); fix the "
-						 "-- vmig:down_revision line",
-						 r->path, r->parents_line, r->parents[k], r->id,
-						 r->parents[k]);
+				return vmig_fail(
+				    err, VMIG_ERR_INPUT,
+				    "%s:%d: parent \"%s\" of revision %s does not exist "
+				    "(no file has -- vmig:revision %s); fix the "
+				    "-- vmig:down_revision line",
+				    r->path, r->parents_line, r->parents[k], r->id, r->parents[k]);
 			}
 			par[used++] = p;
 			g->nodes[v].nparents++;
@@ -146,10 +146,11 @@ static int report_cycle(const vmig_graph *g, const size_t *indeg, vmig_error *er
 			}
 	} while (u != v);
 	vmig_buf_puts(&b, g->revs[v]->id);
-	int rc = vmig_fail(err, VMIG_ERR_INPUT,
-			   "%s:%d: the revisions form a cycle through their parents: %s; break it by "
-			   "fixing a -- vmig:down_revision line",
-			   g->revs[v]->path, g->revs[v]->parents_line, vmig_buf_str(&b));
+	int rc =
+	    vmig_fail(err, VMIG_ERR_INPUT,
+	              "%s:%d: the revisions form a cycle through their parents: %s; break it by "
+	              "fixing a -- vmig:down_revision line",
+	              g->revs[v]->path, g->revs[v]->parents_line, vmig_buf_str(&b));
 	vmig_buf_free(&b);
 	free(seen);
 	return rc;
@@ -198,8 +199,8 @@ static void find_ends(vmig_graph *g)
 	}
 }
 
-int vmig_graph_build(vmig_revision *const *revs, size_t n, bool allow_missing_parents, vmig_graph *g,
-		     vmig_error *err)
+int vmig_graph_build(vmig_revision *const *revs, size_t n, bool allow_missing_parents,
+                     vmig_graph *g, vmig_error *err)
 {
 	memset(g, 0, sizeof *g);
 	g->n = n;
@@ -265,17 +266,18 @@ int vmig_graph_lookup(const vmig_graph *g, const char *id, size_t *idx, vmig_err
 	}
 	if (!len || last == first)
 		return vmig_fail(err, VMIG_ERR_INPUT,
-				 "unknown revision \"%s\": no revision id is or starts with it; "
-				 "`vmig history` lists them",
-				 id);
+		                 "unknown revision \"%s\": no revision id is or starts with it; "
+		                 "`vmig history` lists them",
+		                 id);
 	vmig_buf b = {0};
 	for (size_t i = first; i < last && i < first + 10; i++)
 		vmig_buf_printf(&b, "%s%s", i > first ? ", " : "", g->revs[i]->id);
 	if (last - first > 10)
 		vmig_buf_printf(&b, " and %zu more", last - first - 10);
-	int rc = vmig_fail(err, VMIG_ERR_INPUT,
-			   "ambiguous revision \"%s\": it starts %zu ids (%s); give more characters",
-			   id, last - first, vmig_buf_str(&b));
+	int rc =
+	    vmig_fail(err, VMIG_ERR_INPUT,
+	              "ambiguous revision \"%s\": it starts %zu ids (%s); give more characters", id,
+	              last - first, vmig_buf_str(&b));
 	vmig_buf_free(&b);
 	return rc;
 }

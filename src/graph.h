@@ -26,14 +26,14 @@ typedef struct vmig_node {
 
 typedef struct vmig_graph {
 	vmig_revision **revs; /* n revisions, sorted by id; the array is owned, the
-				 revisions are borrowed from the caller */
-	vmig_node *nodes;    /* n nodes, nodes[i] belongs to revs[i] */
+	                         revisions are borrowed from the caller */
+	vmig_node *nodes;     /* n nodes, nodes[i] belongs to revs[i] */
 	size_t n;
-	size_t *order;  /* n indexes, parents before children (topological, stable) */
-	size_t *pos;    /* pos[i]: where node i stands in order */
-	size_t *heads;  /* nodes without children, by id */
+	size_t *order; /* n indexes, parents before children (topological, stable) */
+	size_t *pos;   /* pos[i]: where node i stands in order */
+	size_t *heads; /* nodes without children, by id */
 	size_t nheads;
-	size_t *roots;  /* nodes without parents, by id */
+	size_t *roots; /* nodes without parents, by id */
 	size_t nroots;
 	/* private: open-addressing table of id -> index, and the arrays that the
 	 * nodes' parents and children point into */
@@ -51,8 +51,8 @@ typedef struct vmig_graph {
  * With allow_missing_parents, unknown parents are dropped instead (used for
  * revisions rebuilt from the version table whose ancestors' files are gone).
  */
-int vmig_graph_build(vmig_revision *const *revs, size_t n, bool allow_missing_parents, vmig_graph *g,
-		     vmig_error *err);
+int vmig_graph_build(vmig_revision *const *revs, size_t n, bool allow_missing_parents,
+                     vmig_graph *g, vmig_error *err);
 
 void vmig_graph_free(vmig_graph *g);
 

@@ -55,13 +55,13 @@ static long relative_steps(const char *target, char sign)
 }
 
 static int several_heads(const vmig_graph *g, const size_t *heads, size_t n, const char *what,
-			 vmig_error *err)
+                         vmig_error *err)
 {
 	char *list = id_list(g, heads, n);
 	int rc = vmig_fail(err, VMIG_ERR_INPUT,
-			   "%s: there are %zu heads (%s); name one (vmig up ID), use `heads`, or "
-			   "join them with `vmig merge`",
-			   what, n, list);
+	                   "%s: there are %zu heads (%s); name one (vmig up ID), use `heads`, or "
+	                   "join them with `vmig merge`",
+	                   what, n, list);
 	free(list);
 	return rc;
 }
@@ -77,7 +77,7 @@ static int single_head(const vmig_graph *g, size_t *node, vmig_error *err)
 
 /* The single applied head, for relative targets. */
 static int single_applied_head(const vmig_graph *g, const bool *applied, const char *target,
-			       size_t *node, vmig_error *err)
+                               size_t *node, vmig_error *err)
 {
 	size_t *heads = xmalloc((g->n ? g->n : 1) * sizeof *heads);
 	size_t n = vmig_applied_heads(g, applied, heads);
@@ -85,9 +85,9 @@ static int single_applied_head(const vmig_graph *g, const bool *applied, const c
 	if (n > 1) {
 		char *list = id_list(g, heads, n);
 		rc = vmig_fail(err, VMIG_ERR_INPUT,
-			       "%s: the database has %zu applied heads (%s); name the revision "
-			       "instead (e.g. vmig down ID)",
-			       target, n, list);
+		               "%s: the database has %zu applied heads (%s); name the revision "
+		               "instead (e.g. vmig down ID)",
+		               target, n, list);
 		free(list);
 	}
 	*node = n == 1 ? heads[0] : VMIG_NONE;
@@ -97,7 +97,7 @@ static int single_applied_head(const vmig_graph *g, const bool *applied, const c
 
 /* Walks `up +N`: from the applied head (or the single root) N steps to only children. */
 static int walk_up(const vmig_graph *g, const bool *applied, const char *target, long steps,
-		   size_t *node, vmig_error *err)
+                   size_t *node, vmig_error *err)
 {
 	size_t cur;
 	int rc = single_applied_head(g, applied, target, &cur, err);
@@ -109,9 +109,9 @@ static int walk_up(const vmig_graph *g, const bool *applied, const char *target,
 		if (g->nroots > 1) {
 			char *list = id_list(g, g->roots, g->nroots);
 			rc = vmig_fail(err, VMIG_ERR_INPUT,
-				       "%s: nothing is applied and there are %zu roots (%s); name "
-				       "the revision to apply",
-				       target, g->nroots, list);
+			               "%s: nothing is applied and there are %zu roots (%s); name "
+			               "the revision to apply",
+			               target, g->nroots, list);
 			free(list);
 			return rc;
 		}
@@ -121,16 +121,17 @@ static int walk_up(const vmig_graph *g, const bool *applied, const char *target,
 	for (long i = 0; i < steps; i++) {
 		const vmig_node *nd = &g->nodes[cur];
 		if (nd->nchildren == 0)
-			return vmig_fail(err, VMIG_ERR_INPUT,
-					 "%s: only %ld revision(s) after %s; the walk runs past the "
-					 "head",
-					 target, i, g->revs[cur]->id);
+			return vmig_fail(
+			    err, VMIG_ERR_INPUT,
+			    "%s: only %ld revision(s) after %s; the walk runs past the "
+			    "head",
+			    target, i, g->revs[cur]->id);
 		if (nd->nchildren > 1) {
 			char *list = id_list(g, nd->children, nd->nchildren);
 			rc = vmig_fail(err, VMIG_ERR_INPUT,
-				       "%s: %s is a branch point (children: %s); name the "
-				       "revision to go to",
-				       target, g->revs[cur]->id, list);
+			               "%s: %s is a branch point (children: %s); name the "
+			               "revision to go to",
+			               target, g->revs[cur]->id, list);
 			free(list);
 			return rc;
 		}
@@ -149,7 +150,7 @@ static vmig_step *add_step(vmig_plan *p, size_t *cap, size_t node, bool down)
 
 /* Steps for every marked, unapplied node, parents first. */
 static void plan_marked_up(const vmig_graph *g, const bool *applied, const bool *mark,
-			   vmig_plan *out, size_t *cap)
+                           vmig_plan *out, size_t *cap)
 {
 	for (size_t i = 0; i < g->n; i++) {
 		size_t v = g->order[i];
@@ -160,7 +161,7 @@ static void plan_marked_up(const vmig_graph *g, const bool *applied, const bool 
 
 /* Steps for every marked, applied node, children first. */
 static void plan_marked_down(const vmig_graph *g, const bool *applied, const bool *mark,
-			     vmig_plan *out, size_t *cap)
+                             vmig_plan *out, size_t *cap)
 {
 	for (size_t i = g->n; i-- > 0;) {
 		size_t v = g->order[i];
@@ -175,7 +176,7 @@ static void plan_marked_down(const vmig_graph *g, const bool *applied, const boo
  * target node (VMIG_NONE for heads and base), whose descendants stamp drops.
  */
 static int mark_up_target(const vmig_graph *g, const bool *applied, const char *target, bool *mark,
-			  size_t *single, vmig_error *err)
+                          size_t *single, vmig_error *err)
 {
 	size_t node = VMIG_NONE;
 	long steps;
@@ -194,9 +195,9 @@ static int mark_up_target(const vmig_graph *g, const bool *applied, const char *
 		rc = walk_up(g, applied, target, steps, &node, err);
 	else if (target[0] == '+' || target[0] == '-')
 		return vmig_fail(err, VMIG_ERR_INPUT,
-				 "%s: not a target here; `up` takes head, heads, an id or +N, "
-				 "`down` takes base, an id or -N",
-				 target);
+		                 "%s: not a target here; `up` takes head, heads, an id or +N, "
+		                 "`down` takes base, an id or -N",
+		                 target);
 	else
 		rc = vmig_graph_lookup(g, target, &node, err);
 	if (rc == VMIG_OK && node != VMIG_NONE) {
@@ -207,7 +208,7 @@ static int mark_up_target(const vmig_graph *g, const bool *applied, const char *
 }
 
 int vmig_plan_up(const vmig_graph *g, const bool *applied, const char *target, vmig_plan *out,
-		 vmig_error *err)
+                 vmig_error *err)
 {
 	bool *mark = xcalloc(g->n ? g->n : 1, sizeof *mark);
 	size_t cap = 0, single;
@@ -221,7 +222,7 @@ int vmig_plan_up(const vmig_graph *g, const bool *applied, const char *target, v
 
 /* Walks `down -N`: unapplies the applied head, then its only parent, N times. */
 static int walk_down(const vmig_graph *g, const bool *applied, const char *target, long steps,
-		     bool *mark, vmig_error *err)
+                     bool *mark, vmig_error *err)
 {
 	size_t cur;
 	int rc = single_applied_head(g, applied, target, &cur, err);
@@ -237,26 +238,26 @@ static int walk_down(const vmig_graph *g, const bool *applied, const char *targe
 		if (nd->nparents > 1) {
 			char *list = id_list(g, nd->parents, nd->nparents);
 			rc = vmig_fail(err, VMIG_ERR_INPUT,
-				       "%s: %s is a merge of %s; below it the walk has no single "
-				       "way down: name the revision to go down to (vmig down ID)",
-				       target, g->revs[cur]->id, list);
+			               "%s: %s is a merge of %s; below it the walk has no single "
+			               "way down: name the revision to go down to (vmig down ID)",
+			               target, g->revs[cur]->id, list);
 			free(list);
 			return rc;
 		}
 		if (nd->nparents == 0 || !applied[nd->parents[0]])
 			return vmig_fail(err, VMIG_ERR_INPUT,
-					 "%s: only %ld revision(s) are applied on this line; the "
-					 "walk runs below base (use `vmig down base` to unapply "
-					 "everything)",
-					 target, i + 1);
+			                 "%s: only %ld revision(s) are applied on this line; the "
+			                 "walk runs below base (use `vmig down base` to unapply "
+			                 "everything)",
+			                 target, i + 1);
 		cur = nd->parents[0];
 	}
 	return VMIG_OK;
 }
 
 /* Marks what `down target` unapplies (applied or not; the caller filters). */
-static int mark_down_target(const vmig_graph *g, const bool *applied, const char *target, bool *mark,
-			    vmig_error *err)
+static int mark_down_target(const vmig_graph *g, const bool *applied, const char *target,
+                            bool *mark, vmig_error *err)
 {
 	long steps = relative_steps(target, '-');
 	size_t node = VMIG_NONE;
@@ -274,7 +275,7 @@ static int mark_down_target(const vmig_graph *g, const bool *applied, const char
 		rc = single_head(g, &node, err);
 	else if (target[0] == '+' || target[0] == '-')
 		return vmig_fail(err, VMIG_ERR_INPUT,
-				 "%s: not a target here; `down` takes base, an id or -N", target);
+		                 "%s: not a target here; `down` takes base, an id or -N", target);
 	else
 		rc = vmig_graph_lookup(g, target, &node, err);
 	if (rc)
@@ -283,9 +284,9 @@ static int mark_down_target(const vmig_graph *g, const bool *applied, const char
 		return VMIG_OK;
 	if (!applied[node])
 		return vmig_fail(err, VMIG_ERR_INPUT,
-				 "%s: revision %s is not applied, so there is nothing to go down "
-				 "to; `vmig current` shows what is applied",
-				 target, g->revs[node]->id);
+		                 "%s: revision %s is not applied, so there is nothing to go down "
+		                 "to; `vmig current` shows what is applied",
+		                 target, g->revs[node]->id);
 	vmig_graph_mark_descendants(g, node, false, mark);
 	return VMIG_OK;
 }
@@ -296,18 +297,18 @@ static int check_reversible(const vmig_graph *g, const vmig_plan *p, vmig_error 
 		const vmig_revision *r = g->revs[p->steps[i].node];
 		if (r->down_sql)
 			continue;
-		return vmig_fail(err, VMIG_ERR_INPUT,
-				 "%s: revision %s is irreversible (it has no -- vmig:down section); "
-				 "nothing was changed. Add a -- vmig:down section, or record the "
-				 "state you want with `vmig stamp`",
-				 r->from_db ? "(file gone; down SQL from the version table)" : r->path,
-				 r->id);
+		return vmig_fail(
+		    err, VMIG_ERR_INPUT,
+		    "%s: revision %s is irreversible (it has no -- vmig:down section); "
+		    "nothing was changed. Add a -- vmig:down section, or record the "
+		    "state you want with `vmig stamp`",
+		    r->from_db ? "(file gone; down SQL from the version table)" : r->path, r->id);
 	}
 	return VMIG_OK;
 }
 
 int vmig_plan_down(const vmig_graph *g, const bool *applied, const char *target, vmig_plan *out,
-		   vmig_error *err)
+                   vmig_error *err)
 {
 	bool *mark = xcalloc(g->n ? g->n : 1, sizeof *mark);
 	size_t cap = 0;
@@ -324,7 +325,7 @@ int vmig_plan_down(const vmig_graph *g, const bool *applied, const char *target,
 }
 
 int vmig_plan_stamp(const vmig_graph *g, const bool *applied, const char *target, vmig_plan *out,
-		    vmig_error *err)
+                    vmig_error *err)
 {
 	bool *keep = xcalloc(g->n ? g->n : 1, sizeof *keep);
 	bool *drop = xcalloc(g->n ? g->n : 1, sizeof *drop);

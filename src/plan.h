@@ -28,17 +28,17 @@ typedef struct vmig_plan {
 
 /* Applies target and its unapplied ancestors, parents first. */
 int vmig_plan_up(const vmig_graph *g, const bool *applied, const char *target, vmig_plan *out,
-		 vmig_error *err);
+                 vmig_error *err);
 
 /* Unapplies target's applied descendants (or walks -N), children first.
  * Fails before anything runs when a step has no down SQL (irreversible). */
 int vmig_plan_down(const vmig_graph *g, const bool *applied, const char *target, vmig_plan *out,
-		   vmig_error *err);
+                   vmig_error *err);
 
 /* Makes target and its ancestors applied and its descendants unapplied, by
  * recording (up steps) and unrecording (down steps) without running SQL. */
 int vmig_plan_stamp(const vmig_graph *g, const bool *applied, const char *target, vmig_plan *out,
-		    vmig_error *err);
+                    vmig_error *err);
 
 void vmig_plan_free(vmig_plan *p);
 

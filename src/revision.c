@@ -35,7 +35,7 @@ typedef struct parser {
 } parser;
 
 static const char *const known_directives =
-	"revision, down_revision, message, transaction, up, down";
+    "revision, down_revision, message, transaction, up, down";
 
 bool vmig_revision_id_valid(const char *s)
 {
@@ -65,8 +65,8 @@ static int fail_at(parser *p, const char *fmt, ...)
  * trimmed) and returns true.  `--vmig:x` and `--  vmig:x` count as directives
  * too, so that they are checked rather than taken for comments.
  */
-static bool parse_directive(const char *s, size_t len, char *name, size_t namesz, const char **value,
-			    size_t *value_len)
+static bool parse_directive(const char *s, size_t len, char *name, size_t namesz,
+                            const char **value, size_t *value_len)
 {
 	const char *end = s + len;
 	while (s < end && (*s == ' ' || *s == '\t'))
@@ -99,16 +99,17 @@ static int set_id(parser *p, const char *v, size_t n)
 {
 	char id[VMIG_ID_MAX + 2];
 	if (n == 0)
-		return fail_at(p, "-- vmig:revision needs an id, e.g. `-- vmig:revision 3f2a9c1e7b10`");
+		return fail_at(
+		    p, "-- vmig:revision needs an id, e.g. `-- vmig:revision 3f2a9c1e7b10`");
 	if (n > VMIG_ID_MAX)
 		return fail_at(p, "revision id is longer than 64 characters");
 	memcpy(id, v, n);
 	id[n] = '\0';
 	if (!vmig_revision_id_valid(id))
 		return fail_at(p,
-			       "invalid revision id \"%s\": use 1-64 letters, digits and '_', "
-			       "starting with a letter or digit",
-			       id);
+		               "invalid revision id \"%s\": use 1-64 letters, digits and '_', "
+		               "starting with a letter or digit",
+		               id);
 	p->rev->id = xstrdup(id);
 	return VMIG_OK;
 }
@@ -128,21 +129,21 @@ static int set_parents(parser *p, const char *v, size_t n)
 		char *id = xstrndup(w, (size_t)(v - w));
 		if (!vmig_revision_id_valid(id)) {
 			int rc = fail_at(p,
-					 "invalid parent id \"%s\" in -- vmig:down_revision: list "
-					 "parent ids separated by spaces",
-			       id);
+			                 "invalid parent id \"%s\" in -- vmig:down_revision: list "
+			                 "parent ids separated by spaces",
+			                 id);
 			free(id);
 			return rc;
 		}
 		for (size_t i = 0; i < p->rev->nparents; i++) {
 			if (strcmp(p->rev->parents[i], id) == 0) {
-				int rc = fail_at(p, "parent \"%s\" is listed twice",
-			       id);
+				int rc = fail_at(p, "parent \"%s\" is listed twice", id);
 				free(id);
 				return rc;
 			}
 		}
-		p->rev->parents = xrealloc(p->rev->parents, (p->rev->nparents + 1) * sizeof(char *));
+		p->rev->parents =
+		    xrealloc(p->rev->parents, (p->rev->nparents + 1) * sizeof(char *));
 		p->rev->parents[p->rev->nparents++] = id;
 	}
 	return VMIG_OK;
@@ -160,11 +161,9 @@ static int header_directive(parser *p, const char *name, const char *v, size_t n
 	else
 		seen = &p->seen_transaction;
 	if (p->sec != SEC_HEADER)
-		return fail_at(p, "-- vmig:%s must come before -- vmig:up",
-			       name);
+		return fail_at(p, "-- vmig:%s must come before -- vmig:up", name);
 	if (*seen)
-		return fail_at(p, "-- vmig:%s is given twice; keep one",
-			       name);
+		return fail_at(p, "-- vmig:%s is given twice; keep one", name);
 	*seen = 1;
 	if (seen == &p->seen_revision)
 		return set_id(p, v, n);
@@ -184,17 +183,17 @@ static int header_directive(parser *p, const char *name, const char *v, size_t n
 }
 
 static int section_directive(parser *p, const char *name, size_t vlen, const char *line_start,
-			     const char *next_line)
+                             const char *next_line)
 {
 	bool up = strcmp(name, "up") == 0;
 	if (vlen)
 		return fail_at(p, "-- vmig:%s takes no value; put the SQL on the lines after it",
-			       name);
+		               name);
 	if (up && p->sec != SEC_HEADER)
 		return fail_at(p, "-- vmig:up %s%s",
-			       p->sec == SEC_UP ? "is given twice; keep one"
-						: "must come before -- vmig:down",
-			       "");
+		               p->sec == SEC_UP ? "is given twice; keep one"
+		                                : "must come before -- vmig:down",
+		               "");
 	if (!up && p->sec == SEC_HEADER)
 		return fail_at(p, "-- vmig:down must come after -- vmig:up");
 	if (!up && p->sec == SEC_DOWN)
@@ -230,9 +229,8 @@ static int parse_line(parser *p, const char *s, size_t len, const char *next)
 		l--;
 	if (!parse_directive(s, l, name, sizeof name, &v, &vlen)) {
 		if (p->sec == SEC_HEADER && !is_blank_or_comment(s, l))
-			return fail_at(p,
-				       "SQL before -- vmig:up; only comments and directives may "
-				       "stand before it: add a `-- vmig:up` line above the SQL");
+			return fail_at(p, "SQL before -- vmig:up; only comments and directives may "
+			                  "stand before it: add a `-- vmig:up` line above the SQL");
 		return VMIG_OK;
 	}
 	if (strcmp(name, "up") == 0 || strcmp(name, "down") == 0)
@@ -250,7 +248,8 @@ static int finish(parser *p, const char *end)
 	if (!p->seen_revision)
 		return fail_at(p, "no -- vmig:revision line; every migration file needs one");
 	if (p->sec == SEC_HEADER)
-		return fail_at(p, "no -- vmig:up line; put the upgrade SQL after a `-- vmig:up` line");
+		return fail_at(p,
+		               "no -- vmig:up line; put the upgrade SQL after a `-- vmig:up` line");
 	if (p->sec == SEC_UP)
 		p->up_end = end;
 	else
@@ -264,7 +263,7 @@ static int finish(parser *p, const char *end)
 }
 
 int vmig_revision_parse(const char *path, const char *text, size_t len, vmig_revision *out,
-			vmig_error *err)
+                        vmig_error *err)
 {
 	parser p = {.path = path, .rev = out, .sec = SEC_HEADER, .err = err};
 	const char *s = text, *end = text + len;
@@ -282,7 +281,7 @@ int vmig_revision_parse(const char *path, const char *text, size_t len, vmig_rev
 	}
 	if (rc == VMIG_OK && memchr(text, '\0', len))
 		rc = vmig_fail(err, VMIG_ERR_INPUT, "%s: contains a NUL byte; is it a text file?",
-			       path);
+		               path);
 	if (rc == VMIG_OK)
 		rc = finish(&p, end);
 	if (rc != VMIG_OK) {
@@ -312,7 +311,8 @@ int vmig_revision_read(const char *path, vmig_buf *buf, vmig_error *err)
 		if (r < 0) {
 			int e = errno;
 			close(fd);
-			return vmig_fail(err, VMIG_ERR_INPUT, "%s: cannot read: %s", path, strerror(e));
+			return vmig_fail(err, VMIG_ERR_INPUT, "%s: cannot read: %s", path,
+			                 strerror(e));
 		}
 		buf->len += (size_t)r;
 		buf->data[buf->len] = '\0';
@@ -358,7 +358,7 @@ static void normalize(vmig_buf *b, const char *s)
 		size_t n = strcspn(s, "\r\n");
 		size_t keep = n;
 		while (keep && (s[keep - 1] == ' ' || s[keep - 1] == '\t' || s[keep - 1] == '\f' ||
-				s[keep - 1] == '\v'))
+		                s[keep - 1] == '\v'))
 			keep--;
 		vmig_buf_add(b, s, keep);
 		s += n;

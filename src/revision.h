@@ -15,9 +15,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define VMIG_ID_MAX 64
+#define VMIG_ID_MAX           64
 #define VMIG_CHECKSUM_VERSION 1
-#define VMIG_CHECKSUM_HEX 65 /* 64 hex digits and NUL */
+#define VMIG_CHECKSUM_HEX     65 /* 64 hex digits and NUL */
 
 typedef struct vmig_revision {
 	char *id;
@@ -44,7 +44,7 @@ bool vmig_revision_id_valid(const char *s);
  * and leaves *out zeroed.  *out's strings are owned by it (vmig_revision_free).
  */
 int vmig_revision_parse(const char *path, const char *text, size_t len, vmig_revision *out,
-			vmig_error *err);
+                        vmig_error *err);
 
 /* Reads and parses one file. */
 int vmig_revision_load(const char *path, vmig_revision *out, vmig_error *err);

@@ -26,9 +26,9 @@ static int plan_redo(const vmig_state *st, vmig_plan *plan, vmig_error *err)
 	if (r->from_db) {
 		vmig_plan_free(plan);
 		return vmig_fail(err, VMIG_ERR_INPUT,
-				 "redo: the file of revision %s is gone, so it cannot be applied "
-				 "again; use `vmig down` instead",
-				 r->id);
+		                 "redo: the file of revision %s is gone, so it cannot be applied "
+		                 "again; use `vmig down` instead",
+		                 r->id);
 	}
 	plan->steps = xrealloc(plan->steps, 2 * sizeof *plan->steps);
 	plan->steps[1] = (vmig_step){.node = plan->steps[0].node, .down = false};
@@ -36,8 +36,7 @@ static int plan_redo(const vmig_state *st, vmig_plan *plan, vmig_error *err)
 	return VMIG_OK;
 }
 
-static int make_plan(const vmig_state *st, const vmig_run_opts *o, vmig_plan *plan,
-		     vmig_error *err)
+static int make_plan(const vmig_state *st, const vmig_run_opts *o, vmig_plan *plan, vmig_error *err)
 {
 	switch (o->kind) {
 	case VMIG_RUN_UP:
@@ -48,23 +47,22 @@ static int make_plan(const vmig_state *st, const vmig_run_opts *o, vmig_plan *pl
 		return plan_redo(st, plan, err);
 	default:
 		return vmig_plan_stamp(st->graph, st->applied, o->target ? o->target : "head", plan,
-				       err);
+		                       err);
 	}
 }
 
 /* A transaction-off revision cannot run inside a run-wide transaction. */
-static int check_single_transaction(const vmig_state *st, const vmig_plan *plan,
-				    vmig_error *err)
+static int check_single_transaction(const vmig_state *st, const vmig_plan *plan, vmig_error *err)
 {
 	for (size_t i = 0; i < plan->n; i++) {
 		const vmig_revision *r = st->graph->revs[plan->steps[i].node];
 		if (!r->transactional)
 			return vmig_fail(err, VMIG_ERR_INPUT,
-					 "%s: revision %s runs without a transaction "
-					 "(-- vmig:transaction off), so it cannot be part of a "
-					 "single-transaction run; run without --single-transaction "
-					 "(and with transaction_per_migration: true)",
-					 r->path, r->id);
+			                 "%s: revision %s runs without a transaction "
+			                 "(-- vmig:transaction off), so it cannot be part of a "
+			                 "single-transaction run; run without --single-transaction "
+			                 "(and with transaction_per_migration: true)",
+			                 r->path, r->id);
 	}
 	return VMIG_OK;
 }
@@ -91,13 +89,13 @@ static int explain_failure(const vmig_revision *r, bool down, size_t offset, vmi
 	const char *sql = down ? r->down_sql : r->up_sql;
 	if (r->from_db)
 		vmig_error_prefix(err, "revision %s (down SQL from the version table) failed",
-				  r->id);
+		                  r->id);
 	else if (offset != VMIG_NO_OFFSET && sql && offset <= strlen(sql))
 		vmig_error_prefix(err, "%s:%d: revision %s failed", r->path,
-				  vmig_revision_line_at(r, down, offset), r->id);
+		                  vmig_revision_line_at(r, down, offset), r->id);
 	else
 		vmig_error_prefix(err, "%s:%d: revision %s failed", r->path,
-				  down ? r->down_line : r->up_line, r->id);
+		                  down ? r->down_line : r->up_line, r->id);
 	return err->code;
 }
 
@@ -109,10 +107,10 @@ typedef struct exec_ctx {
 } exec_ctx;
 
 static int apply(exec_ctx *x, const char *sql, enum vmig_txn txn, enum vmig_book_op op,
-		 const vmig_applied *row, size_t *offset, vmig_error *err)
+                 const vmig_applied *row, size_t *offset, vmig_error *err)
 {
-	vmig_change chg = {.sql = sql, .sql_len = sql ? strlen(sql) : 0, .txn = txn, .op = op,
-			   .row = row};
+	vmig_change chg = {
+	    .sql = sql, .sql_len = sql ? strlen(sql) : 0, .txn = txn, .op = op, .row = row};
 	return x->db->driver->apply(x->db->conn, &chg, offset, err);
 }
 
@@ -130,19 +128,19 @@ static int run_step(exec_ctx *x, const vmig_step *s, vmig_error *err)
 	row_for(r, now, &row);
 	if (x->outer || stamp) {
 		rc = apply(x, sql, VMIG_TXN_OUTER, s->down ? VMIG_BOOK_DELETE : VMIG_BOOK_INSERT,
-			   &row, &offset, err);
+		           &row, &offset, err);
 	} else if (r->transactional) {
 		rc = apply(x, sql, VMIG_TXN_OWN, s->down ? VMIG_BOOK_DELETE : VMIG_BOOK_INSERT,
-			   &row, &offset, err);
+		           &row, &offset, err);
 	} else {
 		/* Marked dirty first, so that a failure or a kill leaves a trace. */
 		rc = apply(x, NULL, VMIG_TXN_OWN,
-			   s->down ? VMIG_BOOK_SET_DIRTY : VMIG_BOOK_INSERT_DIRTY, &row, &offset,
-			   err);
+		           s->down ? VMIG_BOOK_SET_DIRTY : VMIG_BOOK_INSERT_DIRTY, &row, &offset,
+		           err);
 		if (rc == VMIG_OK)
 			rc = apply(x, sql, VMIG_TXN_NONE,
-				   s->down ? VMIG_BOOK_DELETE : VMIG_BOOK_SET_APPLIED, &row,
-				   &offset, err);
+			           s->down ? VMIG_BOOK_DELETE : VMIG_BOOK_SET_APPLIED, &row,
+			           &offset, err);
 	}
 	free(row.parents);
 	if (rc && !stamp && sql)
@@ -151,20 +149,19 @@ static int run_step(exec_ctx *x, const vmig_step *s, vmig_error *err)
 }
 
 static void say_failure_scope(const exec_ctx *x, const vmig_revision *r, size_t done,
-			      vmig_error *err)
+                              vmig_error *err)
 {
 	if (x->outer)
 		vmig_error_append(err, "the whole run was rolled back: nothing was changed");
 	else if (!r->transactional)
-		vmig_error_append(err,
-				  "it ran without a transaction, so part of it may have taken "
-				  "effect; it is marked dirty until you resolve it with `vmig "
-				  "stamp`");
+		vmig_error_append(err, "it ran without a transaction, so part of it may have taken "
+		                       "effect; it is marked dirty until you resolve it with `vmig "
+		                       "stamp`");
 	else if (done)
 		vmig_error_append(err,
-				  "revision %s was rolled back; the %zu revision(s) before it in "
-				  "this run stay applied",
-				  r->id, done);
+		                  "revision %s was rolled back; the %zu revision(s) before it in "
+		                  "this run stay applied",
+		                  r->id, done);
 	else
 		vmig_error_append(err, "revision %s was rolled back; nothing was changed", r->id);
 }
@@ -177,7 +174,8 @@ static int execute(exec_ctx *x, const vmig_plan *plan, vmig_run_result *res, vmi
 	if (x->outer && (rc = d->begin(x->db->conn, err)))
 		return rc;
 	/* stamp clears dirty rows first; the plan re-records those it keeps */
-	for (size_t i = 0; rc == VMIG_OK && x->o->kind == VMIG_RUN_STAMP && i < x->st->ndirty; i++) {
+	for (size_t i = 0; rc == VMIG_OK && x->o->kind == VMIG_RUN_STAMP && i < x->st->ndirty;
+	     i++) {
 		size_t off;
 		rc = apply(x, NULL, VMIG_TXN_OUTER, VMIG_BOOK_DELETE, x->st->dirty[i], &off, err);
 	}
@@ -193,9 +191,9 @@ static int execute(exec_ctx *x, const vmig_plan *plan, vmig_run_result *res, vmi
 		res->steps++;
 		if (x->o->progress) {
 			vmig_run_event ev = {.rev = x->st->graph->revs[s->node],
-					     .down = s->down,
-					     .stamp = x->o->kind == VMIG_RUN_STAMP,
-					     .ms = now_ms() - t0};
+			                     .down = s->down,
+			                     .stamp = x->o->kind == VMIG_RUN_STAMP,
+			                     .ms = now_ms() - t0};
 			x->o->progress(x->o->ctx, &ev);
 		}
 	}
@@ -213,7 +211,7 @@ static int execute(exec_ctx *x, const vmig_plan *plan, vmig_run_result *res, vmi
 
 /* Reads the state and makes the plan; with under_lock the full read. */
 static int read_and_plan(vmig_db *db, const vmig_graph *files, const vmig_run_opts *o,
-			 bool ids_only, vmig_state *st, vmig_plan *plan, vmig_error *err)
+                         bool ids_only, vmig_state *st, vmig_plan *plan, vmig_error *err)
 {
 	int rc = vmig_state_load(db, files, ids_only, st, err);
 	if (rc == VMIG_OK && o->kind != VMIG_RUN_STAMP)
@@ -224,7 +222,7 @@ static int read_and_plan(vmig_db *db, const vmig_graph *files, const vmig_run_op
 }
 
 int vmig_run(vmig_db *db, const vmig_graph *files, const vmig_run_opts *o, vmig_run_result *res,
-	     vmig_error *err)
+             vmig_error *err)
 {
 	vmig_state st;
 	vmig_plan plan = {0};

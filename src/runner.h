@@ -16,7 +16,12 @@
 
 #include <stdbool.h>
 
-typedef enum vmig_run_kind { VMIG_RUN_UP, VMIG_RUN_DOWN, VMIG_RUN_REDO, VMIG_RUN_STAMP } vmig_run_kind;
+typedef enum vmig_run_kind {
+	VMIG_RUN_UP,
+	VMIG_RUN_DOWN,
+	VMIG_RUN_REDO,
+	VMIG_RUN_STAMP
+} vmig_run_kind;
 
 /* One finished step, for progress output. */
 typedef struct vmig_run_event {
@@ -47,7 +52,7 @@ typedef struct vmig_run_result {
  * anything is changed); SQL, lock and dirty-revision failures
  * (VMIG_ERR_RUNTIME, with the file and line of the failing statement).
  */
-int vmig_run(vmig_db *db, const vmig_graph *files, const vmig_run_opts *opts,
-	     vmig_run_result *res, vmig_error *err);
+int vmig_run(vmig_db *db, const vmig_graph *files, const vmig_run_opts *opts, vmig_run_result *res,
+             vmig_error *err);
 
 #endif

@@ -32,8 +32,9 @@ static int collect(const char *dir, path_list *out, vmig_error *err)
 {
 	DIR *d = opendir(dir);
 	if (!d)
-		return vmig_fail(err, VMIG_ERR_INPUT, "%s: cannot open the migrations directory: %s",
-				 dir, strerror(errno));
+		return vmig_fail(err, VMIG_ERR_INPUT,
+		                 "%s: cannot open the migrations directory: %s", dir,
+		                 strerror(errno));
 	struct dirent *de;
 	int rc = VMIG_OK;
 	while (rc == VMIG_OK && (de = readdir(d)) != NULL) {
@@ -67,9 +68,9 @@ int vmig_scan_dir(const char *dir, vmig_revision **revs, size_t *n, vmig_error *
 	*n = 0;
 	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
 		return vmig_fail(err, VMIG_ERR_INPUT,
-				 "%s: no such migrations directory; run `vmig init` to create one, "
-				 "or point --dir or migrations_dir at yours",
-				 dir);
+		                 "%s: no such migrations directory; run `vmig init` to create one, "
+		                 "or point --dir or migrations_dir at yours",
+		                 dir);
 	int rc = collect(dir, &paths, err);
 	if (rc == VMIG_OK)
 		qsort(paths.items, paths.n, sizeof *paths.items, cmp_str);
@@ -80,7 +81,7 @@ int vmig_scan_dir(const char *dir, vmig_revision **revs, size_t *n, vmig_error *
 		rc = vmig_revision_read(paths.items[i], &text, err);
 		if (rc == VMIG_OK)
 			rc = vmig_revision_parse(paths.items[i], vmig_buf_str(&text), text.len,
-						 &out[i], err);
+			                         &out[i], err);
 		if (rc == VMIG_OK)
 			loaded++;
 	}

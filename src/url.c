@@ -82,9 +82,9 @@ int vmig_url_sqlite_path(const char *url, char **path, vmig_error *err)
 	/* sqlite:///rel -> "/rel" after "://": the first slash ends the (empty) host. */
 	if (*p != '/' || p[1] == '\0' || p[1] == '?')
 		return vmig_fail(err, VMIG_ERR_INPUT,
-				 "database URL %s names no file; an in-memory database cannot be "
-				 "migrated: use sqlite:///relative.db or sqlite:////absolute.db",
-				 url);
+		                 "database URL %s names no file; an in-memory database cannot be "
+		                 "migrated: use sqlite:///relative.db or sqlite:////absolute.db",
+		                 url);
 	p++;
 	*path = xstrndup(p, strcspn(p, "?#"));
 	return VMIG_OK;

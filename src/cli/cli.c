@@ -44,16 +44,16 @@ int cli_load_config(cli_ctx *ctx)
 	if (ctx->cfg_loaded)
 		return 0;
 	vmig_config_overrides ov = {
-		.config_path = ctx->opt.config_path,
-		.database_url = ctx->opt.database_url,
-		.migrations_dir = ctx->opt.dir,
-		.single_transaction = ctx->opt.single_transaction,
+	    .config_path = ctx->opt.config_path,
+	    .database_url = ctx->opt.database_url,
+	    .migrations_dir = ctx->opt.dir,
+	    .single_transaction = ctx->opt.single_transaction,
 	};
 	if (vmig_config_load(&ov, &ctx->cfg, &err))
 		return cli_report(ctx, &err);
 	ctx->cfg_loaded = true;
 	cli_verbose(ctx, "config: %s; migrations: %s", ctx->cfg.path ? ctx->cfg.path : "(none)",
-		    ctx->cfg.migrations_dir);
+	            ctx->cfg.migrations_dir);
 	return 0;
 }
 
@@ -83,8 +83,9 @@ static void on_wait(void *p, unsigned attempt, double delay_s, const vmig_error 
 	/* One line per wait: the first line of the driver's message. */
 	int len = (int)strcspn(msg, "\n");
 	if (ctx->opt.verbosity >= 0)
-		fprintf(stderr, "vmig: waiting for the database (attempt %u, retry in %.2g s): %.*s\n",
-			attempt, delay_s, len, msg);
+		fprintf(stderr,
+		        "vmig: waiting for the database (attempt %u, retry in %.2g s): %.*s\n",
+		        attempt, delay_s, len, msg);
 }
 
 int cli_connect(cli_ctx *ctx)
@@ -93,8 +94,8 @@ int cli_connect(cli_ctx *ctx)
 	int rc = cli_load_files(ctx);
 	if (rc)
 		return rc;
-	unsigned wait_s = ctx->opt.wait ? (ctx->opt.wait_s ? ctx->opt.wait_s : ctx->cfg.wait_timeout)
-					: 0;
+	unsigned wait_s =
+	    ctx->opt.wait ? (ctx->opt.wait_s ? ctx->opt.wait_s : ctx->cfg.wait_timeout) : 0;
 	if (vmig_db_open(&ctx->cfg, wait_s, on_wait, ctx, &ctx->db, &err))
 		return cli_report(ctx, &err);
 	cli_verbose(ctx, "database: %s (%s driver)", ctx->db.shown_url, ctx->db.driver->name);
@@ -191,7 +192,7 @@ static int random_id(char out[13], vmig_error *err)
 
 /* The file text of a new revision. Caller frees. */
 static char *revision_text(const char *id, char *const *parents, size_t nparents,
-			   const char *message, bool transaction_off)
+                           const char *message, bool transaction_off)
 {
 	vmig_buf b = {0};
 	vmig_buf_printf(&b, "-- vmig:revision %s\n-- vmig:down_revision", id);
@@ -212,7 +213,7 @@ static int write_new_file(const char *path, const char *text, vmig_error *err)
 	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return vmig_fail(err, VMIG_ERR_RUNTIME, "%s: cannot create: %s", path,
-				 strerror(errno));
+		                 strerror(errno));
 	size_t len = strlen(text);
 	ssize_t w = write(fd, text, len);
 	int e = errno;
@@ -223,8 +224,8 @@ static int write_new_file(const char *path, const char *text, vmig_error *err)
 	return VMIG_OK;
 }
 
-int cli_write_revision(cli_ctx *ctx, const char *message, const char *rev_id,
-		       char *const *parents, size_t nparents, bool transaction_off)
+int cli_write_revision(cli_ctx *ctx, const char *message, const char *rev_id, char *const *parents,
+                       size_t nparents, bool transaction_off)
 {
 	vmig_error err = {0};
 	char idbuf[13];
@@ -235,13 +236,13 @@ int cli_write_revision(cli_ctx *ctx, const char *message, const char *rev_id,
 	}
 	if (!vmig_revision_id_valid(rev_id))
 		return cli_usage_error(ctx,
-				       "invalid revision id \"%s\": use 1-64 letters, digits and "
-				       "'_', starting with a letter or digit",
-				       rev_id);
+		                       "invalid revision id \"%s\": use 1-64 letters, digits and "
+		                       "'_', starting with a letter or digit",
+		                       rev_id);
 	if (vmig_graph_find(&ctx->graph, rev_id) != VMIG_NONE) {
 		size_t v = vmig_graph_find(&ctx->graph, rev_id);
 		vmig_fail(&err, VMIG_ERR_INPUT, "revision id %s is already used by %s", rev_id,
-			  ctx->graph.revs[v]->path);
+		          ctx->graph.revs[v]->path);
 		return cli_report(ctx, &err);
 	}
 	char *s = slug(message);
@@ -261,13 +262,13 @@ int cli_write_revision(cli_ctx *ctx, const char *message, const char *rev_id,
 static void on_progress(void *p, const vmig_run_event *ev)
 {
 	cli_ctx *ctx = p;
-	const char *verb = ev->stamp ? (ev->down ? "unstamped" : "stamped")
-				     : (ev->down ? "reverted" : "applied");
+	const char *verb =
+	    ev->stamp ? (ev->down ? "unstamped" : "stamped") : (ev->down ? "reverted" : "applied");
 	if (ctx->opt.verbosity < 0)
 		return;
 	fprintf(stderr, "%s %s %s (%.1f ms)\n",
-		cli_paint(ctx->color_err, ev->down ? CLI_YELLOW : CLI_GREEN, verb), ev->rev->id,
-		ev->rev->message, ev->ms);
+	        cli_paint(ctx->color_err, ev->down ? CLI_YELLOW : CLI_GREEN, verb), ev->rev->id,
+	        ev->rev->message, ev->ms);
 }
 
 /* "a, b" of the database's applied heads after a run, for the summary line. */
@@ -296,11 +297,11 @@ int cli_run(cli_ctx *ctx, vmig_run_kind kind, const char *target)
 	if (rc)
 		return rc;
 	vmig_run_opts o = {
-		.kind = kind,
-		.target = target,
-		.single_transaction = !ctx->cfg.transaction_per_migration,
-		.progress = on_progress,
-		.ctx = ctx,
+	    .kind = kind,
+	    .target = target,
+	    .single_transaction = !ctx->cfg.transaction_per_migration,
+	    .progress = on_progress,
+	    .ctx = ctx,
 	};
 	rc = vmig_run(&ctx->db, &ctx->graph, &o, &res, &err);
 	if (rc)
@@ -308,8 +309,8 @@ int cli_run(cli_ctx *ctx, vmig_run_kind kind, const char *target)
 	if (ctx->opt.verbosity >= 0) {
 		char *heads = applied_heads_text(ctx);
 		if (res.steps)
-			fprintf(stderr, "%s: %zu step(s) in %.1f ms; database at %s\n",
-				names[kind], res.steps, res.ms, heads);
+			fprintf(stderr, "%s: %zu step(s) in %.1f ms; database at %s\n", names[kind],
+			        res.steps, res.ms, heads);
 		else
 			fprintf(stderr, "%s: nothing to do; database at %s\n", names[kind], heads);
 		free(heads);
@@ -328,7 +329,7 @@ int cli_one_target(cli_ctx *ctx, int argc, char **argv, const char **target, boo
 			return cli_usage_error(ctx, "unknown option %s", a);
 		if (*target)
 			return cli_usage_error(ctx, "one target only (got \"%s\" and \"%s\")",
-					       *target, a);
+			                       *target, a);
 		*target = a;
 	}
 	if (required && !*target)
@@ -340,9 +341,9 @@ int cli_no_args(cli_ctx *ctx, int argc, char **argv)
 {
 	for (int i = 0; i < argc; i++)
 		if (strcmp(argv[i], "--") != 0)
-			return argv[i][0] == '-' ? cli_usage_error(ctx, "unknown option %s", argv[i])
-						 : cli_usage_error(ctx, "unexpected argument \"%s\"",
-								   argv[i]);
+			return argv[i][0] == '-'
+			           ? cli_usage_error(ctx, "unknown option %s", argv[i])
+			           : cli_usage_error(ctx, "unexpected argument \"%s\"", argv[i]);
 	return 0;
 }
 
@@ -361,4 +362,3 @@ int cli_resolve_ids(cli_ctx *ctx, char **ids, size_t n, const char **out)
 	}
 	return 0;
 }
-

@@ -66,10 +66,10 @@ void cli_verbose(cli_ctx *ctx, const char *fmt, ...) __attribute__((format(print
 
 /* ANSI colour around s when colour is on for that stream; returns a static buffer. */
 const char *cli_paint(bool on, const char *color, const char *s);
-#define CLI_GREEN "32"
+#define CLI_GREEN  "32"
 #define CLI_YELLOW "33"
-#define CLI_RED "31"
-#define CLI_DIM "2"
+#define CLI_RED    "31"
+#define CLI_DIM    "2"
 
 /* Writes a cJSON value to stdout (and frees it). */
 struct cJSON;
@@ -79,8 +79,8 @@ void cli_print_json(struct cJSON *json);
 bool cli_is_relative_target(const char *arg);
 
 /* Creates a revision file (used by new and merge); prints its path. */
-int cli_write_revision(cli_ctx *ctx, const char *message, const char *rev_id,
-		       char *const *parents, size_t nparents, bool transaction_off);
+int cli_write_revision(cli_ctx *ctx, const char *message, const char *rev_id, char *const *parents,
+                       size_t nparents, bool transaction_off);
 
 /* Connects and runs up/down/redo/stamp with progress on stderr. */
 int cli_run(cli_ctx *ctx, vmig_run_kind kind, const char *target);

@@ -1,13 +1,13 @@
 #include "cli.h"
 
 const char cmd_check_help[] =
-	"usage: vmig check\n"
-	"\n"
-	"Runs `vmig validate`, then checks the database: every revision applied (the\n"
-	"database is at head) and no drift (no applied revision edited since, none\n"
-	"whose file is gone).  Exit 0 when all holds, 3 when the database is behind or\n"
-	"has drift (each problem listed on stderr), 2 for bad files, 1 when the\n"
-	"database cannot be read or a revision is dirty.\n";
+    "usage: vmig check\n"
+    "\n"
+    "Runs `vmig validate`, then checks the database: every revision applied (the\n"
+    "database is at head) and no drift (no applied revision edited since, none\n"
+    "whose file is gone).  Exit 0 when all holds, 3 when the database is behind or\n"
+    "has drift (each problem listed on stderr), 2 for bad files, 1 when the\n"
+    "database cannot be read or a revision is dirty.\n";
 
 int cmd_check(cli_ctx *ctx, int argc, char **argv)
 {
@@ -38,7 +38,7 @@ int cmd_check(cli_ctx *ctx, int argc, char **argv)
 			what = "was edited after it was applied (its checksum differs)";
 		if (what) {
 			fprintf(stderr, "vmig: check: %s (%s) %s\n", r->id,
-				r->from_db ? "version table" : r->path, what);
+			        r->from_db ? "version table" : r->path, what);
 			problems++;
 		}
 	}

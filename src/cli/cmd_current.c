@@ -7,10 +7,10 @@
 #include <stdlib.h>
 
 const char cmd_current_help[] =
-	"usage: vmig current [--json]\n"
-	"\n"
-	"Prints the database's applied heads (one per line: id, `(head)` when it is a\n"
-	"head of the graph, message).  Nothing applied: prints nothing.\n";
+    "usage: vmig current [--json]\n"
+    "\n"
+    "Prints the database's applied heads (one per line: id, `(head)` when it is a\n"
+    "head of the graph, message).  Nothing applied: prints nothing.\n";
 
 int cmd_current(cli_ctx *ctx, int argc, char **argv)
 {

@@ -3,10 +3,10 @@
 #include <cjson/cJSON.h>
 
 const char cmd_heads_help[] =
-	"usage: vmig heads [--json]\n"
-	"\n"
-	"Prints the heads of the revision graph (revisions without children), one per\n"
-	"line with their message.  No database is needed.\n";
+    "usage: vmig heads [--json]\n"
+    "\n"
+    "Prints the heads of the revision graph (revisions without children), one per\n"
+    "line with their message.  No database is needed.\n";
 
 int cmd_heads(cli_ctx *ctx, int argc, char **argv)
 {

@@ -3,11 +3,11 @@
 #include <cjson/cJSON.h>
 
 const char cmd_history_help[] =
-	"usage: vmig history [--json] [-v]\n"
-	"\n"
-	"Prints the revision graph from the heads down to base, one revision per line:\n"
-	"  PARENTS -> ID (head) (branchpoint) (mergepoint), MESSAGE\n"
-	"No database is needed.  -v adds each revision's file.\n";
+    "usage: vmig history [--json] [-v]\n"
+    "\n"
+    "Prints the revision graph from the heads down to base, one revision per line:\n"
+    "  PARENTS -> ID (head) (branchpoint) (mergepoint), MESSAGE\n"
+    "No database is needed.  -v adds each revision's file.\n";
 
 static void print_line(cli_ctx *ctx, size_t v)
 {

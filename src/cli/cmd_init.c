@@ -9,22 +9,22 @@
 #include <unistd.h>
 
 const char cmd_init_help[] =
-	"usage: vmig init [DIR]\n"
-	"\n"
-	"Creates DIR/vmig.yaml (DIR defaults to the current directory) and\n"
-	"DIR/migrations/.  Never overwrites: an existing vmig.yaml is an error and\n"
-	"nothing is changed.\n";
+    "usage: vmig init [DIR]\n"
+    "\n"
+    "Creates DIR/vmig.yaml (DIR defaults to the current directory) and\n"
+    "DIR/migrations/.  Never overwrites: an existing vmig.yaml is an error and\n"
+    "nothing is changed.\n";
 
 static const char template_yaml[] =
-	"# vmig configuration; every key is optional.\n"
-	"# String values take ${VAR} and ${VAR:-default} from the environment.\n"
-	"database_url: ${DATABASE_URL:-sqlite:///app.db}\n"
-	"migrations_dir: migrations        # relative to this file's folder\n"
-	"version_table: vmig_version\n"
-	"# version_table_schema: public    # PostgreSQL only\n"
-	"transaction_per_migration: true   # false: the whole run in one transaction\n"
-	"lock_timeout: 60                  # seconds to wait for another runner\n"
-	"wait_timeout: 30                  # seconds that --wait keeps trying to connect\n";
+    "# vmig configuration; every key is optional.\n"
+    "# String values take ${VAR} and ${VAR:-default} from the environment.\n"
+    "database_url: ${DATABASE_URL:-sqlite:///app.db}\n"
+    "migrations_dir: migrations        # relative to this file's folder\n"
+    "version_table: vmig_version\n"
+    "# version_table_schema: public    # PostgreSQL only\n"
+    "transaction_per_migration: true   # false: the whole run in one transaction\n"
+    "lock_timeout: 60                  # seconds to wait for another runner\n"
+    "wait_timeout: 30                  # seconds that --wait keeps trying to connect\n";
 
 int cmd_init(cli_ctx *ctx, int argc, char **argv)
 {
@@ -53,9 +53,9 @@ int cmd_init(cli_ctx *ctx, int argc, char **argv)
 	vmig_error err;
 	if (fd < 0) {
 		vmig_fail(&err, errno == EEXIST ? VMIG_ERR_INPUT : VMIG_ERR_RUNTIME,
-			  "%s: %s; nothing was changed", yaml,
-			  errno == EEXIST ? "already exists and is never overwritten"
-					  : strerror(errno));
+		          "%s: %s; nothing was changed", yaml,
+		          errno == EEXIST ? "already exists and is never overwritten"
+		                          : strerror(errno));
 		rc = cli_report(ctx, &err);
 	} else {
 		ssize_t len = (ssize_t)strlen(template_yaml);

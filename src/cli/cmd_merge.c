@@ -5,11 +5,11 @@
 #include <string.h>
 
 const char cmd_merge_help[] =
-	"usage: vmig merge ID ID... -m MESSAGE [--rev-id ID]\n"
-	"       vmig merge heads -m MESSAGE\n"
-	"\n"
-	"Creates a merge revision whose parents are the given revisions (ids or\n"
-	"unique prefixes; `heads` stands for every head) and prints its path.\n";
+    "usage: vmig merge ID ID... -m MESSAGE [--rev-id ID]\n"
+    "       vmig merge heads -m MESSAGE\n"
+    "\n"
+    "Creates a merge revision whose parents are the given revisions (ids or\n"
+    "unique prefixes; `heads` stands for every head) and prints its path.\n";
 
 int cmd_merge(cli_ctx *ctx, int argc, char **argv)
 {
@@ -49,7 +49,7 @@ int cmd_merge(cli_ctx *ctx, int argc, char **argv)
 	}
 	if (!rc && n < 2)
 		rc = cli_usage_error(ctx, "a merge needs at least two distinct parents (got %zu)",
-				     n);
+		                     n);
 	if (!rc)
 		rc = cli_write_revision(ctx, message, rev_id, (char *const *)ids, n, false);
 	free(ids);

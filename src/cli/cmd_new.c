@@ -1,18 +1,20 @@
 #include "cli.h"
 
 #include "alloc.h"
+#include "buf.h"
 
 #include <string.h>
 
 const char cmd_new_help[] =
-	"usage: vmig new MESSAGE [--rev-id ID] [--down-revision ID...] [--no-transaction]\n"
-	"\n"
-	"Creates MIGRATIONS/<id>_<message>.sql whose parent is the current head and\n"
-	"prints its path.  The id is 12 random hex digits unless --rev-id gives one.\n"
-	"--down-revision names the parent(s) instead (several: a merge); with several\n"
-	"heads and no --down-revision, merge them first (vmig merge heads -m MSG).\n"
-	"--no-transaction writes `-- vmig:transaction off` (for CREATE INDEX\n"
-	"CONCURRENTLY and the like).  -m MESSAGE is accepted too.\n";
+    "usage: vmig new MESSAGE [--rev-id ID] [--down-revision ID...] [--no-transaction]\n"
+    "\n"
+    "Creates MIGRATIONS/<id>_<message>.sql whose parent is the current head and\n"
+    "prints its path.  The id is 12 random hex digits unless --rev-id gives one.\n"
+    "--down-revision names the parent(s) instead (several: a merge); with several\n"
+    "heads and no --down-revision, merge them first (vmig merge heads -m MSG).\n"
+    "--no-transaction writes `-- vmig:transaction off` (for CREATE INDEX\n"
+    "CONCURRENTLY and the like).  The message may be given as several words\n"
+    "(vmig new add users) or with -m MESSAGE.\n";
 
 int cmd_new(cli_ctx *ctx, int argc, char **argv)
 {
@@ -20,6 +22,7 @@ int cmd_new(cli_ctx *ctx, int argc, char **argv)
 	char **parents = xcalloc((size_t)argc + 1, sizeof *parents);
 	size_t nparents = 0;
 	bool given_parents = false, no_txn = false;
+	vmig_buf words = {0}; /* `vmig new add users` means the message "add users" */
 	int rc = 0;
 	for (int i = 0; i < argc && !rc; i++) {
 		const char *a = argv[i];
@@ -31,7 +34,8 @@ int cmd_new(cli_ctx *ctx, int argc, char **argv)
 			message = argv[++i];
 		else if (strcmp(a, "--no-transaction") == 0)
 			no_txn = true;
-		else if (strcmp(a, "--down-revision") == 0 || strncmp(a, "--down-revision=", 16) == 0) {
+		else if (strcmp(a, "--down-revision") == 0 ||
+		         strncmp(a, "--down-revision=", 16) == 0) {
 			given_parents = true;
 			if (a[15] == '=')
 				parents[nparents++] = (char *)a + 16;
@@ -39,12 +43,13 @@ int cmd_new(cli_ctx *ctx, int argc, char **argv)
 				parents[nparents++] = argv[++i];
 		} else if (a[0] == '-' && strcmp(a, "--") != 0)
 			rc = cli_usage_error(ctx, "unknown option %s", a);
-		else if (strcmp(a, "--") != 0 && !message)
-			message = a;
 		else if (strcmp(a, "--") != 0)
-			rc = cli_usage_error(ctx, "one message only; quote it: vmig new \"%s ...\"",
-					     message);
+			vmig_buf_printf(&words, "%s%s", words.len ? " " : "", a);
 	}
+	if (!message && words.len)
+		message = vmig_buf_str(&words);
+	else if (!rc && message && words.len)
+		rc = cli_usage_error(ctx, "give the message once: as words or with -m, not both");
 	if (!rc && !message)
 		rc = cli_usage_error(ctx, "give a message: vmig new \"add users\"");
 	if (!rc)
@@ -55,10 +60,10 @@ int cmd_new(cli_ctx *ctx, int argc, char **argv)
 	} else if (!rc && ctx->graph.nheads > 1) {
 		vmig_error err;
 		vmig_fail(&err, VMIG_ERR_INPUT,
-			  "there are %zu heads, so a new revision has no single parent: join them "
-			  "with `vmig merge heads -m MESSAGE`, or name the parent with "
-			  "--down-revision ID",
-			  ctx->graph.nheads);
+		          "there are %zu heads, so a new revision has no single parent: join them "
+		          "with `vmig merge heads -m MESSAGE`, or name the parent with "
+		          "--down-revision ID",
+		          ctx->graph.nheads);
 		rc = cli_report(ctx, &err);
 	} else if (!rc && ctx->graph.nheads == 1) {
 		ids[0] = ctx->graph.revs[ctx->graph.heads[0]]->id;
@@ -68,5 +73,6 @@ int cmd_new(cli_ctx *ctx, int argc, char **argv)
 		rc = cli_write_revision(ctx, message, rev_id, (char *const *)ids, nparents, no_txn);
 	free(ids);
 	free(parents);
+	vmig_buf_free(&words);
 	return rc;
 }

@@ -1,10 +1,10 @@
 #include "cli.h"
 
 const char cmd_show_help[] =
-	"usage: vmig show ID\n"
-	"\n"
-	"Prints one revision (an id or unique prefix): its parents, children, message,\n"
-	"file, transaction mode, checksum and SQL.  No database is needed.\n";
+    "usage: vmig show ID\n"
+    "\n"
+    "Prints one revision (an id or unique prefix): its parents, children, message,\n"
+    "file, transaction mode, checksum and SQL.  No database is needed.\n";
 
 static void print_ids(const char *label, const vmig_graph *g, const size_t *idx, size_t n)
 {

@@ -1,13 +1,13 @@
 #include "cli.h"
 
 const char cmd_stamp_help[] =
-	"usage: vmig stamp TARGET\n"
-	"\n"
-	"Records TARGET and its ancestors as applied and its descendants as not applied,\n"
-	"without running any SQL; applied heads on unrelated branches stay.\n"
-	"TARGET: an id or prefix, head, heads (every head), base (nothing), +N or -N.\n"
-	"Also resolves a dirty revision (a transaction-off revision that did not finish):\n"
-	"stamp it if it is now fully applied, or stamp its parent if it is not.\n";
+    "usage: vmig stamp TARGET\n"
+    "\n"
+    "Records TARGET and its ancestors as applied and its descendants as not applied,\n"
+    "without running any SQL; applied heads on unrelated branches stay.\n"
+    "TARGET: an id or prefix, head, heads (every head), base (nothing), +N or -N.\n"
+    "Also resolves a dirty revision (a transaction-off revision that did not finish):\n"
+    "stamp it if it is now fully applied, or stamp its parent if it is not.\n";
 
 int cmd_stamp(cli_ctx *ctx, int argc, char **argv)
 {

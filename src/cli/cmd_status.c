@@ -4,13 +4,13 @@
 #include <string.h>
 
 const char cmd_status_help[] =
-	"usage: vmig status [--json]\n"
-	"\n"
-	"Lists every revision in order (parents first): applied (and when) or pending,\n"
-	"and drift: `edited` for an applied revision whose SQL changed since, `gone`\n"
-	"for an applied revision whose file is missing, `dirty` for a transaction-off\n"
-	"revision that did not finish.  Exit 0 whatever it finds; `vmig check` is the\n"
-	"gate.\n";
+    "usage: vmig status [--json]\n"
+    "\n"
+    "Lists every revision in order (parents first): applied (and when) or pending,\n"
+    "and drift: `edited` for an applied revision whose SQL changed since, `gone`\n"
+    "for an applied revision whose file is missing, `dirty` for a transaction-off\n"
+    "revision that did not finish.  Exit 0 whatever it finds; `vmig check` is the\n"
+    "gate.\n";
 
 /* The word for node's state and the colour it is shown in. */
 static const char *state_of(const vmig_state *st, size_t v, const char **color)

@@ -4,11 +4,11 @@
 #include "buf.h"
 
 const char cmd_validate_help[] =
-	"usage: vmig validate\n"
-	"\n"
-	"Checks the migration files and the graph without a database: every file\n"
-	"parses, ids are unique, parents exist, there is no cycle, and there is one\n"
-	"head.  Exit 0 when valid, 2 otherwise (a CI gate).\n";
+    "usage: vmig validate\n"
+    "\n"
+    "Checks the migration files and the graph without a database: every file\n"
+    "parses, ids are unique, parents exist, there is no cycle, and there is one\n"
+    "head.  Exit 0 when valid, 2 otherwise (a CI gate).\n";
 
 int cli_validate(cli_ctx *ctx)
 {
@@ -21,10 +21,10 @@ int cli_validate(cli_ctx *ctx)
 		vmig_error err;
 		for (size_t i = 0; i < g->nheads; i++)
 			vmig_buf_printf(&b, "%s%s (%s)", i ? ", " : "", g->revs[g->heads[i]]->id,
-					g->revs[g->heads[i]]->path);
+			                g->revs[g->heads[i]]->path);
 		vmig_fail(&err, VMIG_ERR_INPUT,
-			  "%zu heads: %s; join them with `vmig merge heads -m MESSAGE`", g->nheads,
-			  vmig_buf_str(&b));
+		          "%zu heads: %s; join them with `vmig merge heads -m MESSAGE`", g->nheads,
+		          vmig_buf_str(&b));
 		vmig_buf_free(&b);
 		return cli_report(ctx, &err);
 	}

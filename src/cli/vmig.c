@@ -16,23 +16,23 @@ struct cmd_struct {
 };
 
 static const struct cmd_struct commands[] = {
-	{"init", cmd_init, cmd_init_help, "create vmig.yaml and migrations/"},
-	{"new", cmd_new, cmd_new_help, "create a revision whose parent is the current head"},
-	{"up", cmd_up, cmd_up_help, "apply revisions (alias: upgrade)"},
-	{"upgrade", cmd_up, cmd_up_help, NULL},
-	{"down", cmd_down, cmd_down_help, "unapply revisions (alias: downgrade)"},
-	{"downgrade", cmd_down, cmd_down_help, NULL},
-	{"redo", cmd_redo, cmd_redo_help, "unapply the last revision and apply it again"},
-	{"status", cmd_status, cmd_status_help, "every revision: applied or pending, and drift"},
-	{"current", cmd_current, cmd_current_help, "the database's applied heads"},
-	{"history", cmd_history, cmd_history_help, "the graph from heads to base"},
-	{"heads", cmd_heads, cmd_heads_help, "the heads of the graph"},
-	{"branches", cmd_branches, cmd_branches_help, "the branch points of the graph"},
-	{"show", cmd_show, cmd_show_help, "one revision: parents, children, message, SQL"},
-	{"merge", cmd_merge, cmd_merge_help, "create a merge revision"},
-	{"stamp", cmd_stamp, cmd_stamp_help, "record a target as applied without running SQL"},
-	{"validate", cmd_validate, cmd_validate_help, "check files and graph (no database)"},
-	{"check", cmd_check, cmd_check_help, "validate, and the database is at head without drift"},
+    {"init", cmd_init, cmd_init_help, "create vmig.yaml and migrations/"},
+    {"new", cmd_new, cmd_new_help, "create a revision whose parent is the current head"},
+    {"up", cmd_up, cmd_up_help, "apply revisions (alias: upgrade)"},
+    {"upgrade", cmd_up, cmd_up_help, NULL},
+    {"down", cmd_down, cmd_down_help, "unapply revisions (alias: downgrade)"},
+    {"downgrade", cmd_down, cmd_down_help, NULL},
+    {"redo", cmd_redo, cmd_redo_help, "unapply the last revision and apply it again"},
+    {"status", cmd_status, cmd_status_help, "every revision: applied or pending, and drift"},
+    {"current", cmd_current, cmd_current_help, "the database's applied heads"},
+    {"history", cmd_history, cmd_history_help, "the graph from heads to base"},
+    {"heads", cmd_heads, cmd_heads_help, "the heads of the graph"},
+    {"branches", cmd_branches, cmd_branches_help, "the branch points of the graph"},
+    {"show", cmd_show, cmd_show_help, "one revision: parents, children, message, SQL"},
+    {"merge", cmd_merge, cmd_merge_help, "create a merge revision"},
+    {"stamp", cmd_stamp, cmd_stamp_help, "record a target as applied without running SQL"},
+    {"validate", cmd_validate, cmd_validate_help, "check files and graph (no database)"},
+    {"check", cmd_check, cmd_check_help, "validate, and the database is at head without drift"},
 };
 
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
@@ -121,8 +121,7 @@ static bool is_opt(const char *a, const char *shortname, const char *longname)
  * leaving the command name and its own arguments, in order, in rest.
  * Returns 0, or an exit code after printing the error.
  */
-static int parse_common(cli_ctx *ctx, int argc, char **argv, char **rest, int *nrest,
-			bool *version)
+static int parse_common(cli_ctx *ctx, int argc, char **argv, char **rest, int *nrest, bool *version)
 {
 	static const struct {
 		const char *s, *l;
@@ -148,8 +147,8 @@ static int parse_common(cli_ctx *ctx, int argc, char **argv, char **rest, int *n
 				continue;
 			bool missing;
 			const char *v = valued[k].s && strcmp(a, valued[k].s) == 0
-						? (i + 1 < argc ? argv[++i] : NULL)
-						: option_value(argc, argv, &i, valued[k].l, &missing);
+			                    ? (i + 1 < argc ? argv[++i] : NULL)
+			                    : option_value(argc, argv, &i, valued[k].l, &missing);
 			if (!v)
 				return cli_usage_error(ctx, "%s needs a value", valued[k].l);
 			if (valued[k].kind == 0)
@@ -182,9 +181,9 @@ static int parse_common(cli_ctx *ctx, int argc, char **argv, char **rest, int *n
 			o->wait = true;
 			if (!parse_seconds(a + 7, &o->wait_s))
 				return cli_usage_error(ctx,
-						       "--wait=%s: give a whole number of seconds "
-						       "(0 to 86400)",
-						       a + 7);
+				                       "--wait=%s: give a whole number of seconds "
+				                       "(0 to 86400)",
+				                       a + 7);
 		} else
 			rest[(*nrest)++] = argv[i]; /* the command's own option */
 	}
@@ -232,7 +231,7 @@ int main(int argc, char **argv)
 	}
 	if (ctx.opt.sql) {
 		rc = cli_usage_error(&ctx, "--sql (offline SQL scripts) is not available yet in "
-					   "this version of vmig");
+		                           "this version of vmig");
 		goto out;
 	}
 	rc = cmd->fn(&ctx, nrest - 1, rest + 1);

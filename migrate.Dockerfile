@@ -1,0 +1,44 @@
+# The migrate image: `vmig up --wait` as the entrypoint, in front of PostgreSQL.
+#
+#   docker build -f migrate.Dockerfile -t vmig-migrate .
+#   docker run --rm -e DATABASE_URL=postgresql://app:secret@db:5432/app \
+#       -v "$PWD/migrations:/app/migrations:ro" vmig-migrate
+#
+# The working directory is /app: migrations are read from /app/migrations and
+# an optional /app/vmig.yaml (mount them, or COPY them in an image built FROM
+# this one).  The database URL comes from $DATABASE_URL unless vmig.yaml says
+# otherwise.  Every command below is also run by the project's test suite
+# (tests/docker/test_dockerfile.sh), since this file cannot be built there.
+
+# --- build: Debian 12 with the -dev packages ---------------------------------
+FROM debian:12 AS build
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends \
+      build-essential cmake pkg-config \
+      libpq-dev libsqlite3-dev libcyaml-dev libssl-dev libcjson-dev libpg-query-dev \
+ && rm -rf /var/lib/apt/lists/*
+WORKDIR /src
+COPY CMakeLists.txt ./
+COPY src ./src
+COPY drivers ./drivers
+COPY doc ./doc
+RUN cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DVMIG_TESTS=OFF -DCMAKE_INSTALL_PREFIX=/opt/vmig \
+ && cmake --build build -j"$(nproc)" \
+ && cmake --install build \
+ && /opt/vmig/bin/vmig --version
+
+# --- run: slim Debian 12 with only the runtime libraries ----------------------
+FROM debian:12-slim
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends \
+      libpq5 libsqlite3-0 libcyaml1 libssl3 libcjson1 ca-certificates \
+ && rm -rf /var/lib/apt/lists/* \
+ && useradd --system --uid 10001 --user-group --home-dir /app --no-create-home vmig \
+ && mkdir -p /app/migrations \
+ && chown -R vmig:vmig /app
+COPY --from=build /opt/vmig /opt/vmig
+ENV PATH=/opt/vmig/bin:$PATH
+WORKDIR /app
+USER vmig
+ENTRYPOINT ["vmig"]
+CMD ["up", "--wait"]
