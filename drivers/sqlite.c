@@ -469,7 +469,7 @@ static int sqlite_apply(vmig_conn *c, const vmig_change *chg, size_t *fail_offse
 	if (rc == VMIG_OK && chg->sql)
 		rc = exec_script(sc, chg->sql, chg->sql_len, fail_offset, err);
 	if (rc == VMIG_OK)
-		rc = book(sc, chg->op, chg->row, now_ms() - t0, err);
+		rc = book(sc, chg->op, chg->row, chg->sql ? now_ms() - t0 : 0, err);
 	if (rc == VMIG_OK && chg->txn == VMIG_TXN_OWN)
 		rc = exec_simple(sc, "COMMIT", err);
 	if (rc != VMIG_OK && chg->txn == VMIG_TXN_OWN)

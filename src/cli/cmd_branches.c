@@ -4,7 +4,7 @@ const char cmd_branches_help[] =
     "usage: vmig branches\n"
     "\n"
     "Prints the branch points of the revision graph (revisions with more than one\n"
-    "child) as `ID -> CHILD, CHILD`.  No database is needed.\n";
+    "child) as `ID -> CHILD, CHILD  MESSAGE`.  No database is needed.\n";
 
 int cmd_branches(cli_ctx *ctx, int argc, char **argv)
 {

@@ -10,7 +10,8 @@ const char cmd_current_help[] =
     "usage: vmig current [--json]\n"
     "\n"
     "Prints the database's applied heads (one per line: id, `(head)` when it is a\n"
-    "head of the graph, message).  Nothing applied: prints nothing.\n";
+    "head of the graph, message).  Nothing applied: prints nothing on standard\n"
+    "output (and a note on standard error unless -q).\n";
 
 int cmd_current(cli_ctx *ctx, int argc, char **argv)
 {

@@ -1,6 +1,7 @@
 #include "cli.h"
 
 #include <cjson/cJSON.h>
+#include <math.h>
 #include <string.h>
 
 const char cmd_status_help[] =
@@ -59,7 +60,8 @@ static void print_json(cli_ctx *ctx, const vmig_state *st)
 		else
 			cJSON_AddNullToObject(o, "applied_at");
 		if (row)
-			cJSON_AddNumberToObject(o, "duration_ms", row->duration_ms);
+			cJSON_AddNumberToObject(o, "duration_ms",
+			                        round(row->duration_ms * 1000) / 1000);
 		cJSON_AddItemToArray(list, o);
 		applied += st->applied[v];
 		pending += !row;
