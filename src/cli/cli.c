@@ -362,3 +362,24 @@ int cli_resolve_ids(cli_ctx *ctx, char **ids, size_t n, const char **out)
 	}
 	return 0;
 }
+
+int cli_files_command(cli_ctx *ctx, int argc, char **argv)
+{
+	int rc = cli_no_args(ctx, argc, argv);
+	return rc ? rc : cli_load_files(ctx);
+}
+
+int cli_load_state(cli_ctx *ctx, vmig_state *st)
+{
+	vmig_error err = {0};
+	int rc = cli_connect(ctx);
+	if (rc) {
+		memset(st, 0, sizeof *st);
+		return rc;
+	}
+	if (vmig_state_load(&ctx->db, &ctx->graph, false, st, &err)) {
+		vmig_state_free(st);
+		return cli_report(ctx, &err);
+	}
+	return 0;
+}

@@ -88,6 +88,10 @@ int cli_run(cli_ctx *ctx, vmig_run_kind kind, const char *target);
 int cli_one_target(cli_ctx *ctx, int argc, char **argv, const char **target, bool required);
 /* Fails with a usage error when the command got any argument. */
 int cli_no_args(cli_ctx *ctx, int argc, char **argv);
+/* The start of a command that takes no argument and reads only the files. */
+int cli_files_command(cli_ctx *ctx, int argc, char **argv);
+/* Connects and reads the database's state (st is zeroed on failure; free it either way). */
+int cli_load_state(cli_ctx *ctx, vmig_state *st);
 
 /* Resolves ids or unique prefixes to full ids (borrowed from the graph). */
 int cli_resolve_ids(cli_ctx *ctx, char **ids, size_t n, const char **out);

@@ -8,9 +8,7 @@ const char cmd_branches_help[] =
 
 int cmd_branches(cli_ctx *ctx, int argc, char **argv)
 {
-	int rc = cli_no_args(ctx, argc, argv);
-	if (!rc)
-		rc = cli_load_files(ctx);
+	int rc = cli_files_command(ctx, argc, argv);
 	if (rc)
 		return rc;
 	const vmig_graph *g = &ctx->graph;

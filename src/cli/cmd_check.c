@@ -16,12 +16,11 @@ int cmd_check(cli_ctx *ctx, int argc, char **argv)
 	int rc = cli_no_args(ctx, argc, argv);
 	if (!rc)
 		rc = cli_validate(ctx);
-	if (!rc)
-		rc = cli_connect(ctx);
 	if (rc)
 		return rc;
-	if (vmig_state_load(&ctx->db, &ctx->graph, false, &st, &err) ||
-	    vmig_state_refuse_dirty(&st, &err)) {
+	if ((rc = cli_load_state(ctx, &st)))
+		return rc;
+	if (vmig_state_refuse_dirty(&st, &err)) {
 		vmig_state_free(&st);
 		return cli_report(ctx, &err);
 	}

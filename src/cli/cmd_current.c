@@ -16,14 +16,11 @@ const char cmd_current_help[] =
 int cmd_current(cli_ctx *ctx, int argc, char **argv)
 {
 	vmig_state st;
-	vmig_error err = {0};
 	int rc = cli_no_args(ctx, argc, argv);
 	if (!rc)
-		rc = cli_connect(ctx);
+		rc = cli_load_state(ctx, &st);
 	if (rc)
 		return rc;
-	if (vmig_state_load(&ctx->db, &ctx->graph, false, &st, &err))
-		return cli_report(ctx, &err);
 	const vmig_graph *g = st.graph;
 	size_t *heads = xmalloc((g->n ? g->n : 1) * sizeof *heads);
 	size_t n = vmig_applied_heads(g, st.applied, heads);

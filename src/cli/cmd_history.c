@@ -51,9 +51,7 @@ static cJSON *json_entry(const vmig_graph *g, size_t v)
 
 int cmd_history(cli_ctx *ctx, int argc, char **argv)
 {
-	int rc = cli_no_args(ctx, argc, argv);
-	if (!rc)
-		rc = cli_load_files(ctx);
+	int rc = cli_files_command(ctx, argc, argv);
 	if (rc)
 		return rc;
 	const vmig_graph *g = &ctx->graph;

@@ -77,14 +77,11 @@ static void print_json(cli_ctx *ctx, const vmig_state *st)
 int cmd_status(cli_ctx *ctx, int argc, char **argv)
 {
 	vmig_state st;
-	vmig_error err = {0};
 	int rc = cli_no_args(ctx, argc, argv);
 	if (!rc)
-		rc = cli_connect(ctx);
+		rc = cli_load_state(ctx, &st);
 	if (rc)
 		return rc;
-	if (vmig_state_load(&ctx->db, &ctx->graph, false, &st, &err))
-		return cli_report(ctx, &err);
 	if (ctx->opt.json) {
 		print_json(ctx, &st);
 		vmig_state_free(&st);
