@@ -205,8 +205,10 @@ int vmig_graph_build(vmig_revision *const *revs, size_t n, bool allow_missing_pa
 	memset(g, 0, sizeof *g);
 	g->n = n;
 	g->revs = xmalloc((n ? n : 1) * sizeof *g->revs);
-	memcpy(g->revs, revs, n * sizeof *revs);
-	qsort(g->revs, n, sizeof *g->revs, cmp_rev);
+	if (n) {
+		memcpy(g->revs, revs, n * sizeof *revs);
+		qsort(g->revs, n, sizeof *g->revs, cmp_rev);
+	}
 	int rc = check_unique(g, err);
 	if (rc == VMIG_OK) {
 		index_ids(g);

@@ -279,9 +279,16 @@ int vmig_revision_parse(const char *path, const char *text, size_t len, vmig_rev
 		rc = parse_line(&p, s, (size_t)((nl ? nl : end) - s), next);
 		s = next;
 	}
-	if (rc == VMIG_OK && memchr(text, '\0', len))
-		rc = vmig_fail(err, VMIG_ERR_INPUT, "%s: contains a NUL byte; is it a text file?",
-		               path);
+	const char *nul = rc == VMIG_OK ? memchr(text, '\0', len) : NULL;
+	if (nul) {
+		int line = 1;
+		for (const char *q = text; q < nul; q++)
+			line += *q == '\n';
+		rc = vmig_fail(err, VMIG_ERR_INPUT,
+		               "%s:%d: contains a NUL byte; is it a text file? Migration files are "
+		               "SQL text",
+		               path, line);
+	}
 	if (rc == VMIG_OK)
 		rc = finish(&p, end);
 	if (rc != VMIG_OK) {

@@ -103,7 +103,7 @@ typedef struct exec_ctx {
 	vmig_db *db;
 	const vmig_state *st;
 	const vmig_run_opts *o;
-	bool outer; /* inside one run-wide transaction */
+	bool outer; /* inside one run-wide transaction, begun by the caller */
 } exec_ctx;
 
 static int apply(exec_ctx *x, const char *sql, enum vmig_txn txn, enum vmig_book_op op,
@@ -166,13 +166,19 @@ static void say_failure_scope(const exec_ctx *x, const vmig_revision *r, size_t 
 		vmig_error_append(err, "revision %s was rolled back; nothing was changed", r->id);
 }
 
+static void report(const exec_ctx *x, const vmig_run_event *ev, size_t n)
+{
+	for (size_t i = 0; x->o->progress && i < n; i++)
+		x->o->progress(x->o->ctx, &ev[i]);
+}
+
 static int execute(exec_ctx *x, const vmig_plan *plan, vmig_run_result *res, vmig_error *err)
 {
 	const vmig_driver *d = x->db->driver;
 	int rc = VMIG_OK;
 	double start = now_ms();
-	if (x->outer && (rc = d->begin(x->db->conn, err)))
-		return rc;
+	/* Inside one transaction a step is done only at the commit: report then. */
+	vmig_run_event *done = xcalloc(plan->n ? plan->n : 1, sizeof *done);
 	/* stamp clears dirty rows first; the plan re-records those it keeps */
 	for (size_t i = 0; rc == VMIG_OK && x->o->kind == VMIG_RUN_STAMP && i < x->st->ndirty;
 	     i++) {
@@ -188,14 +194,12 @@ static int execute(exec_ctx *x, const vmig_plan *plan, vmig_run_result *res, vmi
 				say_failure_scope(x, x->st->graph->revs[s->node], res->steps, err);
 			break;
 		}
-		res->steps++;
-		if (x->o->progress) {
-			vmig_run_event ev = {.rev = x->st->graph->revs[s->node],
-			                     .down = s->down,
-			                     .stamp = x->o->kind == VMIG_RUN_STAMP,
-			                     .ms = now_ms() - t0};
-			x->o->progress(x->o->ctx, &ev);
-		}
+		done[res->steps++] = (vmig_run_event){.rev = x->st->graph->revs[s->node],
+		                                      .down = s->down,
+		                                      .stamp = x->o->kind == VMIG_RUN_STAMP,
+		                                      .ms = now_ms() - t0};
+		if (!x->outer)
+			report(x, &done[res->steps - 1], 1);
 	}
 	if (x->outer) {
 		if (rc == VMIG_OK)
@@ -204,7 +208,9 @@ static int execute(exec_ctx *x, const vmig_plan *plan, vmig_run_result *res, vmi
 			d->rollback(x->db->conn);
 		if (rc)
 			res->steps = 0;
+		report(x, done, res->steps);
 	}
+	free(done);
 	res->ms = now_ms() - start;
 	return rc;
 }
@@ -231,6 +237,8 @@ int vmig_run(vmig_db *db, const vmig_graph *files, const vmig_run_opts *o, vmig_
 	/* First look, without the lock: is there anything to do at all? */
 	int rc = read_and_plan(db, files, o, o->kind == VMIG_RUN_UP, &st, &plan, err);
 	bool work = plan.n > 0 || (o->kind == VMIG_RUN_STAMP && st.ndirty);
+	if (rc == VMIG_OK && work && o->single_transaction && o->kind != VMIG_RUN_STAMP)
+		rc = check_single_transaction(&st, &plan, err);
 	vmig_plan_free(&plan);
 	vmig_state_free(&st);
 	if (rc || !work)
@@ -238,18 +246,24 @@ int vmig_run(vmig_db *db, const vmig_graph *files, const vmig_run_opts *o, vmig_
 
 	if ((rc = db->driver->lock(db->conn, err)))
 		return rc;
-	rc = db->driver->prepare(db->conn, err);
+	/* A run-wide transaction starts before the version table is created, so
+	 * that a failed run leaves nothing behind. */
+	bool outer = o->single_transaction || o->kind == VMIG_RUN_STAMP;
+	memset(&st, 0, sizeof st);
+	if (outer)
+		rc = db->driver->begin(db->conn, err);
+	if (rc == VMIG_OK)
+		rc = db->driver->prepare(db->conn, err);
 	/* Under the lock: another runner may have done some or all of the work. */
 	if (rc == VMIG_OK)
 		rc = read_and_plan(db, files, o, false, &st, &plan, err);
-	else
-		memset(&st, 0, sizeof st);
-	bool outer = o->single_transaction || o->kind == VMIG_RUN_STAMP;
 	if (rc == VMIG_OK && o->single_transaction && o->kind != VMIG_RUN_STAMP)
 		rc = check_single_transaction(&st, &plan, err);
 	if (rc == VMIG_OK) {
 		exec_ctx x = {.db = db, .st = &st, .o = o, .outer = outer};
 		rc = execute(&x, &plan, res, err);
+	} else if (outer) {
+		db->driver->rollback(db->conn);
 	}
 	db->driver->unlock(db->conn);
 	vmig_plan_free(&plan);

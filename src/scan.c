@@ -72,7 +72,7 @@ int vmig_scan_dir(const char *dir, vmig_revision **revs, size_t *n, vmig_error *
 		                 "or point --dir or migrations_dir at yours",
 		                 dir);
 	int rc = collect(dir, &paths, err);
-	if (rc == VMIG_OK)
+	if (rc == VMIG_OK && paths.n > 1)
 		qsort(paths.items, paths.n, sizeof *paths.items, cmp_str);
 	vmig_revision *out = xcalloc(paths.n, sizeof *out);
 	vmig_buf text = {0};

@@ -27,7 +27,7 @@ int cmd_current(cli_ctx *ctx, int argc, char **argv)
 	cJSON *list = ctx->opt.json ? cJSON_CreateArray() : NULL;
 	for (size_t i = 0; i < n; i++) {
 		const vmig_revision *r = g->revs[heads[i]];
-		bool is_head = g->nodes[heads[i]].nchildren == 0;
+		bool is_head = !r->from_db && g->nodes[heads[i]].nchildren == 0;
 		if (list) {
 			cJSON *o = cJSON_CreateObject();
 			cJSON_AddStringToObject(o, "revision", r->id);

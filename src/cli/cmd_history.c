@@ -18,9 +18,10 @@ static void print_line(cli_ctx *ctx, size_t v)
 		fputs("<base>", stdout);
 	for (size_t k = 0; k < nd->nparents; k++)
 		printf("%s%s", k ? ", " : "", g->revs[nd->parents[k]]->id);
-	printf(" -> %s%s%s%s, %s", r->id, nd->nchildren ? "" : " (head)",
-	       nd->nchildren > 1 ? " (branchpoint)" : "", nd->nparents > 1 ? " (mergepoint)" : "",
-	       r->message);
+	printf(" -> %s%s%s%s", r->id, nd->nchildren ? "" : " (head)",
+	       nd->nchildren > 1 ? " (branchpoint)" : "", nd->nparents > 1 ? " (mergepoint)" : "");
+	if (*r->message)
+		printf(", %s", r->message);
 	if (ctx->opt.verbosity > 0)
 		printf("  [%s]", r->path);
 	putchar('\n');

@@ -24,9 +24,14 @@ int cmd_new(cli_ctx *ctx, int argc, char **argv)
 	bool given_parents = false, no_txn = false;
 	vmig_buf words = {0}; /* `vmig new add users` means the message "add users" */
 	int rc = 0;
+	bool ended = false; /* after "--" every argument is a word of the message */
 	for (int i = 0; i < argc && !rc; i++) {
 		const char *a = argv[i];
-		if (strcmp(a, "--rev-id") == 0 && i + 1 < argc)
+		if (ended || strcmp(a, "--") == 0) {
+			if (ended)
+				vmig_buf_printf(&words, "%s%s", words.len ? " " : "", a);
+			ended = true;
+		} else if (strcmp(a, "--rev-id") == 0 && i + 1 < argc)
 			rev_id = argv[++i];
 		else if (strncmp(a, "--rev-id=", 9) == 0)
 			rev_id = a + 9;
@@ -37,13 +42,15 @@ int cmd_new(cli_ctx *ctx, int argc, char **argv)
 		else if (strcmp(a, "--down-revision") == 0 ||
 		         strncmp(a, "--down-revision=", 16) == 0) {
 			given_parents = true;
-			if (a[15] == '=')
+			if (a[15] == '=' && a[16])
 				parents[nparents++] = (char *)a + 16;
 			while (i + 1 < argc && argv[i + 1][0] != '-')
 				parents[nparents++] = argv[++i];
-		} else if (a[0] == '-' && strcmp(a, "--") != 0)
+			if (!nparents)
+				rc = cli_usage_error(ctx, "--down-revision needs at least one id");
+		} else if (a[0] == '-')
 			rc = cli_usage_error(ctx, "unknown option %s", a);
-		else if (strcmp(a, "--") != 0)
+		else
 			vmig_buf_printf(&words, "%s%s", words.len ? " " : "", a);
 	}
 	if (!message && words.len)
