@@ -74,10 +74,10 @@ static void write_rev(const char *dir, long k, long p1, long p2)
 		fprintf(f, " %s", b);
 	}
 	fprintf(f,
-		"\n-- vmig:message create t%ld\n\n"
-		"-- vmig:up\nCREATE TABLE t%ld (id integer PRIMARY KEY);\n\n"
-		"-- vmig:down\nDROP TABLE t%ld;\n",
-		k, k, k);
+	        "\n-- vmig:message create t%ld\n\n"
+	        "-- vmig:up\nCREATE TABLE t%ld (id integer PRIMARY KEY);\n\n"
+	        "-- vmig:down\nDROP TABLE t%ld;\n",
+	        k, k, k);
 	if (fclose(f) != 0) {
 		perror(path);
 		exit(1);
@@ -103,10 +103,10 @@ static void tree(const char *shape, long n, const char *dir)
 		}
 		long b0 = k;
 		write_rev(dir, b0, head, 0);
-		write_rev(dir, b0 + 1, b0, 0);     /* branch one */
+		write_rev(dir, b0 + 1, b0, 0); /* branch one */
 		write_rev(dir, b0 + 2, b0 + 1, 0);
 		write_rev(dir, b0 + 3, b0 + 2, 0);
-		write_rev(dir, b0 + 4, b0, 0);     /* branch two */
+		write_rev(dir, b0 + 4, b0, 0); /* branch two */
 		write_rev(dir, b0 + 5, b0 + 4, 0);
 		write_rev(dir, b0 + 6, b0 + 5, 0);
 		write_rev(dir, b0 + 7, b0 + 3, b0 + 6); /* the merge */
@@ -128,7 +128,8 @@ int main(int argc, char **argv)
 	} else if (argc == 3 && strcmp(argv[1], "sql-book") == 0) {
 		long n = parse_count(argv[2]);
 		char id[13];
-		puts("CREATE TABLE IF NOT EXISTS book (revision text PRIMARY KEY, applied_at text);");
+		puts("CREATE TABLE IF NOT EXISTS book (revision text PRIMARY KEY, applied_at "
+		     "text);");
 		for (long k = 1; k <= n; k++) {
 			rev_id(k, id);
 			printf("BEGIN;\nCREATE TABLE t%ld (id integer PRIMARY KEY);\n"

@@ -235,7 +235,7 @@ void tu_assert_contains(const char *haystack, const char *needle, const char *fi
 {
 	if (!haystack || !strstr(haystack, needle)) {
 		print_error("%s:%d: expected to find\n  [%s]\nin\n  [%s]\n", file, line, needle,
-			    haystack ? haystack : "(null)");
+		            haystack ? haystack : "(null)");
 		_fail(file, line);
 	}
 }
@@ -244,7 +244,7 @@ void tu_assert_not_contains(const char *haystack, const char *needle, const char
 {
 	if (haystack && strstr(haystack, needle)) {
 		print_error("%s:%d: did not expect to find\n  [%s]\nin\n  [%s]\n", file, line,
-			    needle, haystack);
+		            needle, haystack);
 		_fail(file, line);
 	}
 }

@@ -51,8 +51,9 @@ void tu_result_free(tu_result *r);
 char *tu_sqlite_query(const char *dbpath, const char *sql);
 
 /* Asserts that haystack contains needle, printing both when it does not. */
-#define assert_contains(haystack, needle) tu_assert_contains((haystack), (needle), __FILE__, __LINE__)
-#define assert_not_contains(haystack, needle)                                                  \
+#define assert_contains(haystack, needle)                                                          \
+	tu_assert_contains((haystack), (needle), __FILE__, __LINE__)
+#define assert_not_contains(haystack, needle)                                                      \
 	tu_assert_not_contains((haystack), (needle), __FILE__, __LINE__)
 void tu_assert_contains(const char *haystack, const char *needle, const char *file, int line);
 void tu_assert_not_contains(const char *haystack, const char *needle, const char *file, int line);
