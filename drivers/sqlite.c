@@ -467,7 +467,7 @@ static int sqlite_apply(vmig_conn *c, const vmig_change *chg, size_t *fail_offse
 	int rc = ensure_open(sc, true, NULL, err);
 	if (rc == VMIG_OK && !sc->insert)
 		rc = prepare_statements(sc, err);
-	if (chg->txn == VMIG_TXN_OWN)
+	if (rc == VMIG_OK && chg->txn == VMIG_TXN_OWN)
 		rc = exec_simple(sc, "BEGIN IMMEDIATE", err);
 	double t0 = now_ms();
 	if (rc == VMIG_OK && chg->sql)

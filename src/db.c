@@ -42,16 +42,19 @@ int vmig_db_open(const vmig_config *cfg, unsigned wait_s, vmig_wait_fn on_wait, 
 		int rc = db->driver->connect(cfg->database_url, &opts, &db->conn, err);
 		if (rc == VMIG_OK)
 			return VMIG_OK;
-		if (!err->transient || now_s() + delay > deadline) {
+		double left = deadline - now_s();
+		if (!err->transient || left <= 0) {
 			if (wait_s && err->transient)
 				vmig_error_append(
 				    err, "gave up waiting for the database after %u s", wait_s);
 			vmig_db_close(db);
 			return rc;
 		}
+		/* The last wait is cut to the deadline, for one last try at it. */
+		double pause = delay < left ? delay : left;
 		if (on_wait)
-			on_wait(ctx, attempt, delay, err);
-		sleep_s(delay);
+			on_wait(ctx, attempt, pause, err);
+		sleep_s(pause);
 		delay = delay * 2 > 2 ? 2 : delay * 2;
 	}
 }

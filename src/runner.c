@@ -163,7 +163,8 @@ static void say_failure_scope(const exec_ctx *x, const vmig_revision *r, size_t 
 		                  "this run stay applied",
 		                  r->id, done);
 	else
-		vmig_error_append(err, "revision %s was rolled back; nothing was changed", r->id);
+		vmig_error_append(err, "revision %s was rolled back; no revision was applied",
+		                  r->id);
 }
 
 static void report(const exec_ctx *x, const vmig_run_event *ev, size_t n)

@@ -746,6 +746,7 @@ static bool up_and_kill(fx *f, const char *url, double delay)
 	if (killed) {
 		kill(f->child, SIGKILL);
 		st = wait_exit(f->child, 30);
+		killed = st != 0; /* else it finished just before the signal came */
 	}
 	f->child = 0;
 	if (!killed && st != 0)
@@ -768,12 +769,22 @@ static void test_sigkill_at_random_moments(void **state)
 	print_message("sigkill (%s): seed %llu (set VMIG_SAFETY_SEED=%llu to repeat)\n", B->name,
 	              (unsigned long long)seed, (unsigned long long)seed);
 
-	/* how long a whole run takes, on the test's own database */
-	double t0 = now_s();
-	tu_result r = VM(f, "up");
-	double full = now_s() - t0;
-	expect_exit(&r, 0, "a full run");
-	assert_int_equal(expect_boundary(f->url, 0, NULL), KILL_REVS);
+	/* how long a whole run takes: the quicker of two (one may meet a cold cache) */
+	double full = 0;
+	for (int i = 0; i < 2; i++) {
+		const char *url = i ? keep(B->new_database("sigkill_calibrate")) : f->url;
+		f->extra_url = i ? (char *)url : NULL;
+		double t0 = now_s();
+		tu_result r = VMU(f, url, "up");
+		double took = now_s() - t0;
+		expect_exit(&r, 0, "a full run");
+		assert_int_equal(expect_boundary(url, 0, NULL), KILL_REVS);
+		full = i == 0 || took < full ? took : full;
+		if (i) {
+			B->drop(url);
+			f->extra_url = NULL;
+		}
+	}
 	print_message("sigkill (%s): a full run takes %.0f ms\n", B->name, full * 1000);
 
 	int midway = 0;
@@ -792,7 +803,7 @@ static void test_sigkill_at_random_moments(void **state)
 		if (killed && n > 0 && n < KILL_REVS)
 			midway++;
 
-		r = VMU(f, f->extra_url, "up");
+		tu_result r = VMU(f, f->extra_url, "up");
 		expect_exit(&r, 0, "up after the kill");
 		r = VMU(f, f->extra_url, "check");
 		expect_exit(&r, 0, "check after the kill and an up");
