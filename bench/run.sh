@@ -80,8 +80,9 @@ done
 } >one-txn.sql
 "$gen" sql-book 1000 >per-rev.sql
 {
-	echo "PRAGMA journal_mode=TRUNCATE;"
+	echo "PRAGMA journal_mode=PERSIST;"
 	echo "PRAGMA synchronous=NORMAL;"
+	echo "PRAGMA locking_mode=EXCLUSIVE;"
 	cat per-rev.sql
 } >per-rev-tuned.sql
 
@@ -164,15 +165,15 @@ done
 
 # SQLite, 1,000 revisions
 sqlite_url() { echo "sqlite:///$1"; }
-hf sqlite-up --prepare "rm -f up.db" --warmup 1 --runs 5 \
+hf sqlite-up --prepare "rm -f up.db up.db-journal" --warmup 1 --runs 5 \
 	"$(q "$vmig") -d $(sqlite_url up.db) --dir linear-1k up"
-hf sqlite-up-single --prepare "rm -f up1.db" --warmup 1 --runs 10 \
+hf sqlite-up-single --prepare "rm -f up1.db up1.db-journal" --warmup 1 --runs 10 \
 	"$(q "$vmig") -d $(sqlite_url up1.db) --dir linear-1k up --single-transaction"
-hf sqlite-floor-one --prepare "rm -f floor1.db" --warmup 1 --runs 10 \
+hf sqlite-floor-one --prepare "rm -f floor1.db floor1.db-journal" --warmup 1 --runs 10 \
 	"sqlite3 floor1.db '.read one-txn.sql'"
-hf sqlite-floor-per --prepare "rm -f floorn.db" --warmup 1 --runs 5 \
+hf sqlite-floor-per --prepare "rm -f floorn.db floorn.db-journal" --warmup 1 --runs 5 \
 	"sqlite3 floorn.db '.read per-rev.sql'"
-hf sqlite-floor-per-tuned --prepare "rm -f floort.db" --warmup 1 --runs 5 \
+hf sqlite-floor-per-tuned --prepare "rm -f floort.db floort.db-journal" --warmup 1 --runs 5 \
 	"sqlite3 floort.db '.read per-rev-tuned.sql'"
 
 rm -f head.db
@@ -193,7 +194,7 @@ timed sqlite-up-single "vmig up from empty, --single-transaction"
 timed sqlite-noop "vmig up at head (no-op)"
 timed sqlite-floor-one "floor: sqlite3, the 1,000 CREATEs in one transaction"
 timed sqlite-floor-per "floor: sqlite3, one transaction + bookkeeping row per revision"
-timed sqlite-floor-per-tuned "floor: the same with vmig's pragmas (TRUNCATE, synchronous=NORMAL)"
+timed sqlite-floor-per-tuned "floor: the same with vmig's pragmas (PERSIST, NORMAL, EXCLUSIVE)"
 timed sqlite-select1 "floor: sqlite3 'SELECT 1' on the migrated database"
 timed sqlite-select-version "floor: sqlite3 'SELECT revision FROM vmig_version' (loads the schema)"
 ratio "no-op up / SELECT 1 floor" sqlite-noop sqlite-select1 3

@@ -33,7 +33,7 @@ typedef struct sqlite_conn {
 	char *meta;  /* quoted: "vmig_version_meta" */
 	unsigned lock_timeout;
 	int lock_fd;     /* -1 while the run lock is not held */
-	bool truncating; /* switched from DELETE to TRUNCATE journal for this run */
+	bool persisting; /* switched from DELETE to PERSIST journal for this run */
 	sqlite3_stmt *insert, *set_state, *delete; /* prepared after prepare() */
 } sqlite_conn;
 
@@ -126,7 +126,7 @@ static void sqlite_close(vmig_conn *c)
 	sqlite_conn *sc = conn_of(c);
 	if (!sc)
 		return;
-	if (sc->truncating) /* removes the empty journal file TRUNCATE leaves */
+	if (sc->persisting) /* removes the journal file PERSIST leaves */
 		sqlite3_exec(sc->db, "PRAGMA journal_mode=DELETE", NULL, NULL, NULL);
 	sqlite3_finalize(sc->insert);
 	sqlite3_finalize(sc->set_state);
@@ -156,11 +156,17 @@ static double now_ms(void)
 /*
  * Settings of this connection for a run that writes; nothing persistent changes.
  * A commit in the default DELETE journal mode costs four fsync() calls
- * (journal, folder, journal header, database); TRUNCATE avoids the folder's
- * and synchronous=NORMAL the journal header's, which makes a per-revision run
- * about a fifth faster.  A process killed at any moment still leaves the
- * database consistent; SQLite documents NORMAL as safe against power loss on
- * current filesystems.  A database in WAL mode is left as it is.
+ * (journal, folder, journal header, database).  synchronous=NORMAL drops the
+ * journal header's; the PERSIST journal mode and the exclusive locking mode
+ * keep the journal file in place and open between commits, which drops the
+ * folder's and the unlink (or, with TRUNCATE, a truncation that costs a
+ * discard on filesystems mounted with it): a per-revision run takes about a
+ * quarter less time.  Each revision still commits durably on its
+ * own; a process killed at any moment leaves the database consistent (SQLite
+ * documents NORMAL as safe against power loss on current filesystems).  The
+ * cost: the application's connections wait (their busy timeout) while vmig
+ * writes, until it closes the database.  A database in WAL mode keeps its
+ * journal mode.
  */
 static void tune_for_writing(sqlite_conn *sc)
 {
@@ -171,9 +177,10 @@ static void tune_for_writing(sqlite_conn *sc)
 	                 sqlite3_stricmp((const char *)sqlite3_column_text(st, 0), "delete") == 0;
 	sqlite3_finalize(st);
 	if (is_delete &&
-	    sqlite3_exec(sc->db, "PRAGMA journal_mode=TRUNCATE", NULL, NULL, NULL) == SQLITE_OK)
-		sc->truncating = true;
+	    sqlite3_exec(sc->db, "PRAGMA journal_mode=PERSIST", NULL, NULL, NULL) == SQLITE_OK)
+		sc->persisting = true;
 	sqlite3_exec(sc->db, "PRAGMA synchronous=NORMAL", NULL, NULL, NULL);
+	sqlite3_exec(sc->db, "PRAGMA locking_mode=EXCLUSIVE", NULL, NULL, NULL);
 }
 
 static int sqlite_lock(vmig_conn *c, vmig_error *err)
