@@ -258,9 +258,9 @@ else
 	timed pg-floor-auto "floor: psql -f, the 1,000 CREATEs in autocommit"
 	timed pg-floor-one "floor: psql -1 -f, the same in one transaction"
 	timed pg-select1 "floor: psql -c 'SELECT 1'"
-	ratio "no-op up / SELECT 1 floor" pg-noop pg-select1 3
-	ratio "single-transaction up / one-transaction floor" pg-up-single pg-floor-one 2
-	ratio "per-revision up / autocommit floor" pg-up pg-floor-auto
+	ratio "no-op up / SELECT 1 floor" pg-noop pg-select1 1
+	ratio "single-transaction up / one-transaction floor" pg-up-single pg-floor-one 1.1
+	ratio "per-revision up / autocommit floor" pg-up pg-floor-auto 1.1
 fi
 
 # ---- the table -----------------------------------------------------------
