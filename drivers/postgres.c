@@ -158,19 +158,9 @@ static void add_secret(char **list, size_t *n, const char *s, size_t len)
  */
 static size_t url_secrets(const char *url, char *list[4])
 {
-	size_t n = 0;
-	const char *sep = strstr(url, "://");
-	if (sep) {
-		const char *auth = sep + 3;
-		size_t alen = strcspn(auth, "/?#");
-		const char *at = NULL;
-		for (const char *p = auth; p < auth + alen; p++)
-			if (*p == '@')
-				at = p;
-		const char *colon = at ? memchr(auth, ':', (size_t)(at - auth)) : NULL;
-		if (colon)
-			add_secret(list, &n, colon + 1, (size_t)(at - colon - 1));
-	}
+	size_t n = 0, off, len;
+	if (vmig_url_password(url, &off, &len))
+		add_secret(list, &n, url + off, len);
 	for (const char *p = strstr(url, "password="); p; p = strstr(p + 1, "password=")) {
 		if (p == url || (p[-1] != '?' && p[-1] != '&'))
 			continue;

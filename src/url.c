@@ -42,14 +42,11 @@ static void redact_params(vmig_buf *b, const char *s)
 	}
 }
 
-char *vmig_url_redact(const char *url)
+bool vmig_url_password(const char *url, size_t *off, size_t *len)
 {
-	vmig_buf b = {0};
 	const char *sep = strstr(url, "://");
-	if (!sep) {
-		redact_params(&b, url);
-		return vmig_buf_detach(&b);
-	}
+	if (!sep)
+		return false;
 	const char *auth = sep + 3;
 	size_t auth_len = strcspn(auth, "/?#");
 	const char *at = NULL;
@@ -57,18 +54,24 @@ char *vmig_url_redact(const char *url)
 	for (const char *p = auth; p < auth + auth_len; p++)
 		if (*p == '@')
 			at = p;
-	vmig_buf_add(&b, url, (size_t)(auth - url));
-	if (at) {
-		const char *colon = memchr(auth, ':', (size_t)(at - auth));
-		if (colon) {
-			vmig_buf_add(&b, auth, (size_t)(colon - auth));
-			vmig_buf_puts(&b, ":***");
-		} else {
-			vmig_buf_add(&b, auth, (size_t)(at - auth));
-		}
-		auth = at;
+	const char *colon = at ? memchr(auth, ':', (size_t)(at - auth)) : NULL;
+	if (!colon)
+		return false;
+	*off = (size_t)(colon + 1 - url);
+	*len = (size_t)(at - colon - 1);
+	return true;
+}
+
+char *vmig_url_redact(const char *url)
+{
+	vmig_buf b = {0};
+	size_t off = 0, len = 0;
+	if (vmig_url_password(url, &off, &len)) {
+		vmig_buf_add(&b, url, off);
+		vmig_buf_puts(&b, "***");
+		off += len;
 	}
-	redact_params(&b, auth);
+	redact_params(&b, url + off);
 	return vmig_buf_detach(&b);
 }
 

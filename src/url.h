@@ -6,6 +6,7 @@
 
 #include "error.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /*
@@ -13,6 +14,12 @@
  * URL, and of a `password=` query parameter, replaced by `***`.  Caller frees.
  */
 char *vmig_url_redact(const char *url);
+
+/*
+ * Where the password of a "scheme://user:pass@host" URL stands: sets *off
+ * and *len (bytes into url) and returns true; false when it has none.
+ */
+bool vmig_url_password(const char *url, size_t *off, size_t *len);
 
 /*
  * The scheme without a SQLAlchemy driver suffix, written to out:

@@ -383,3 +383,13 @@ int cli_load_state(cli_ctx *ctx, vmig_state *st)
 	}
 	return 0;
 }
+
+int cli_state_command(cli_ctx *ctx, int argc, char **argv, vmig_state *st)
+{
+	int rc = cli_no_args(ctx, argc, argv);
+	if (rc) {
+		memset(st, 0, sizeof *st);
+		return rc;
+	}
+	return cli_load_state(ctx, st);
+}

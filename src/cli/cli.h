@@ -92,6 +92,8 @@ int cli_no_args(cli_ctx *ctx, int argc, char **argv);
 int cli_files_command(cli_ctx *ctx, int argc, char **argv);
 /* Connects and reads the database's state (st is zeroed on failure; free it either way). */
 int cli_load_state(cli_ctx *ctx, vmig_state *st);
+/* The start of a command that takes no argument and reads the database's state. */
+int cli_state_command(cli_ctx *ctx, int argc, char **argv, vmig_state *st);
 
 /* Resolves ids or unique prefixes to full ids (borrowed from the graph). */
 int cli_resolve_ids(cli_ctx *ctx, char **ids, size_t n, const char **out);

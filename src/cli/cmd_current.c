@@ -16,9 +16,7 @@ const char cmd_current_help[] =
 int cmd_current(cli_ctx *ctx, int argc, char **argv)
 {
 	vmig_state st;
-	int rc = cli_no_args(ctx, argc, argv);
-	if (!rc)
-		rc = cli_load_state(ctx, &st);
+	int rc = cli_state_command(ctx, argc, argv, &st);
 	if (rc)
 		return rc;
 	const vmig_graph *g = st.graph;

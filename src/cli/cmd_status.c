@@ -77,9 +77,7 @@ static void print_json(cli_ctx *ctx, const vmig_state *st)
 int cmd_status(cli_ctx *ctx, int argc, char **argv)
 {
 	vmig_state st;
-	int rc = cli_no_args(ctx, argc, argv);
-	if (!rc)
-		rc = cli_load_state(ctx, &st);
+	int rc = cli_state_command(ctx, argc, argv, &st);
 	if (rc)
 		return rc;
 	if (ctx->opt.json) {

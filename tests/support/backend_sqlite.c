@@ -39,41 +39,7 @@ static char *sqlite_new_database(const char *test_name)
 
 static char *sqlite_query(const char *url, const char *sql)
 {
-	sqlite3 *db;
-	if (sqlite3_open_v2(path_of(url), &db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
-		sqlite3_close(db);
-		return NULL;
-	}
-	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
-		sqlite3_close(db);
-		return NULL;
-	}
-	size_t cap = 256, n = 0;
-	char *out = malloc(cap);
-	out[0] = '\0';
-	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *v = (const char *)sqlite3_column_text(st, 0);
-		if (!v)
-			v = "NULL";
-		size_t need = n + strlen(v) + 2;
-		if (need > cap) {
-			cap = need * 2;
-			out = realloc(out, cap);
-		}
-		if (n)
-			out[n++] = '\n';
-		strcpy(out + n, v);
-		n += strlen(v);
-	}
-	sqlite3_finalize(st);
-	sqlite3_close(db);
-	if (rc != SQLITE_DONE) {
-		free(out);
-		return NULL;
-	}
-	return out;
+	return tu_sqlite_query(path_of(url), sql);
 }
 
 static char *sqlite_snapshot(const char *url)

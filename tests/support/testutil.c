@@ -195,7 +195,7 @@ void tu_result_free(tu_result *r)
 char *tu_sqlite_query(const char *dbpath, const char *sql)
 {
 	sqlite3 *db;
-	if (sqlite3_open_v2(dbpath, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+	if (sqlite3_open_v2(dbpath, &db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
 		sqlite3_close(db);
 		return NULL;
 	}

@@ -46,8 +46,9 @@ tu_result tu_vmig(const char *cwd, const char *const *env_extra, ...) __attribut
 tu_result tu_vmigv(const char *cwd, const char *const *env_extra, const char *const *argv);
 void tu_result_free(tu_result *r);
 
-/* Runs one SQL query on a SQLite file and returns the first column of every row,
- * joined with '\n' ("" for no rows); NULL when the query fails. */
+/* Runs one SQL statement on an existing SQLite file and returns the first column
+ * of every row, joined with '\n' ("" for no rows, "NULL" for NULL); NULL when it
+ * fails.  Caller frees. */
 char *tu_sqlite_query(const char *dbpath, const char *sql);
 
 /* Asserts that haystack contains needle, printing both when it does not. */
