@@ -138,9 +138,12 @@ static char *percent_decode(const char *s, size_t n)
 }
 
 /* Adds a secret, raw and decoded, to list (of at most 4; new strings). */
+/* The password spellings a URL can carry (see url_secrets). */
+#define VMIG_MAX_SECRETS 8
+
 static void add_secret(char **list, size_t *n, const char *s, size_t len)
 {
-	if (len == 0 || *n + 2 > 4)
+	if (len == 0 || *n + 2 > VMIG_MAX_SECRETS)
 		return;
 	list[(*n)++] = xstrndup(s, len);
 	char *dec = percent_decode(s, len);
@@ -152,15 +155,21 @@ static void add_secret(char **list, size_t *n, const char *s, size_t len)
 
 /*
  * The passwords a URL carries (userinfo and `password=` parameter), as
- * written and percent-decoded, into list[4]; returns how many.  They are
+ * written and percent-decoded, into list; returns how many.  They are
  * scrubbed from libpq's messages, which may quote parts of a malformed URL.
  * The strings are new; the caller frees each.
  */
-static size_t url_secrets(const char *url, char *list[4])
+static size_t url_secrets(const char *url, char *list[VMIG_MAX_SECRETS])
 {
 	size_t n = 0, off, len;
-	if (vmig_url_password(url, &off, &len))
+	if (vmig_url_password(url, &off, &len)) {
 		add_secret(list, &n, url + off, len);
+		/* libpq ends the authority at '/', '?' or '#', and may then quote
+		 * the password's first part as a port: scrub that part too. */
+		size_t head = strcspn(url + off, "/?#");
+		if (head && head < len)
+			add_secret(list, &n, url + off, head);
+	}
 	for (const char *p = strstr(url, "password="); p; p = strstr(p + 1, "password=")) {
 		if (p == url || (p[-1] != '?' && p[-1] != '&'))
 			continue;
@@ -234,7 +243,7 @@ static int connect_failed(const char *url, PGconn *pg, vmig_error *err)
 {
 	vmig_buf msg = {0};
 	char *shown = vmig_url_redact(url);
-	char *secrets[4];
+	char *secrets[VMIG_MAX_SECRETS];
 	size_t nsecrets = url_secrets(url, secrets);
 
 	vmig_buf_printf(&msg, "cannot connect to %s: ", shown);

@@ -69,6 +69,17 @@ static int several_heads(const vmig_graph *g, const size_t *heads, size_t n, con
 /* The single head of the graph, for target "head"; VMIG_NONE when the graph is empty. */
 static int single_head(const vmig_graph *g, size_t *node, vmig_error *err)
 {
+	for (size_t i = 0; g->nheads > 1 && i < g->nheads; i++) {
+		const vmig_revision *r = g->revs[g->heads[i]];
+		if (r->from_db)
+			return vmig_fail(
+			    err, VMIG_ERR_INPUT,
+			    "head: revision %s is applied but its file is gone (applied "
+			    "by a newer release?), so it is a head the files do not "
+			    "have; restore its file, or unapply it first with `vmig down` "
+			    "and its parent (its down SQL is kept in the version table)",
+			    r->id);
+	}
 	if (g->nheads > 1)
 		return several_heads(g, g->heads, g->nheads, "head", err);
 	*node = g->nheads ? g->heads[0] : VMIG_NONE;
@@ -85,9 +96,9 @@ static int single_applied_head(const vmig_graph *g, const bool *applied, const c
 	if (n > 1) {
 		char *list = id_list(g, heads, n);
 		rc = vmig_fail(err, VMIG_ERR_INPUT,
-		               "%s: the database has %zu applied heads (%s); name the revision "
-		               "instead (e.g. vmig down ID)",
-		               target, n, list);
+		               "%s: the database has %zu applied heads (%s); a relative target "
+		               "needs one: name the revision instead (vmig %s ID)",
+		               target, n, list, target[0] == '-' ? "down" : "up");
 		free(list);
 	}
 	*node = n == 1 ? heads[0] : VMIG_NONE;
@@ -103,6 +114,7 @@ static int walk_up(const vmig_graph *g, const bool *applied, const char *target,
 	int rc = single_applied_head(g, applied, target, &cur, err);
 	if (rc)
 		return rc;
+	bool from_base = cur == VMIG_NONE;
 	if (cur == VMIG_NONE) {
 		if (g->nroots == 0)
 			return vmig_fail(err, VMIG_ERR_INPUT, "%s: there are no revisions", target);
@@ -118,14 +130,15 @@ static int walk_up(const vmig_graph *g, const bool *applied, const char *target,
 		cur = g->roots[0];
 		steps--;
 	}
+	const char *from = from_base ? "base" : g->revs[cur]->id;
 	for (long i = 0; i < steps; i++) {
 		const vmig_node *nd = &g->nodes[cur];
 		if (nd->nchildren == 0)
 			return vmig_fail(
 			    err, VMIG_ERR_INPUT,
-			    "%s: only %ld revision(s) after %s; the walk runs past the "
-			    "head",
-			    target, i, g->revs[cur]->id);
+			    "%s: there are only %ld revision(s) after %s; the walk runs "
+			    "past the head %s",
+			    target, i + (long)from_base, from, g->revs[cur]->id);
 		if (nd->nchildren > 1) {
 			char *list = id_list(g, nd->children, nd->nchildren);
 			rc = vmig_fail(err, VMIG_ERR_INPUT,
@@ -222,7 +235,7 @@ int vmig_plan_up(const vmig_graph *g, const bool *applied, const char *target, v
 
 /* Walks `down -N`: unapplies the applied head, then its only parent, N times. */
 static int walk_down(const vmig_graph *g, const bool *applied, const char *target, long steps,
-                     bool *mark, vmig_error *err)
+                     bool *mark, size_t *lowest, vmig_error *err)
 {
 	size_t cur;
 	int rc = single_applied_head(g, applied, target, &cur, err);
@@ -232,6 +245,8 @@ static int walk_down(const vmig_graph *g, const bool *applied, const char *targe
 		return vmig_fail(err, VMIG_ERR_INPUT, "%s: nothing is applied", target);
 	for (long i = 0; i < steps; i++) {
 		mark[cur] = true;
+		if (lowest)
+			*lowest = cur;
 		if (i + 1 == steps)
 			break;
 		const vmig_node *nd = &g->nodes[cur];
@@ -263,7 +278,7 @@ static int mark_down_target(const vmig_graph *g, const bool *applied, const char
 	size_t node = VMIG_NONE;
 	int rc;
 	if (steps > 0)
-		return walk_down(g, applied, target, steps, mark, err);
+		return walk_down(g, applied, target, steps, mark, NULL, err);
 	if (strcmp(target, "base") == 0) {
 		for (size_t v = 0; v < g->n; v++)
 			mark[v] = true;
@@ -358,4 +373,29 @@ void vmig_plan_free(vmig_plan *p)
 {
 	free(p->steps);
 	memset(p, 0, sizeof *p);
+}
+
+int vmig_plan_pin(const vmig_graph *g, const bool *applied, const char *target, char **pinned,
+                  vmig_error *err)
+{
+	long up = target ? relative_steps(target, '+') : 0;
+	long down = target ? relative_steps(target, '-') : 0;
+	size_t node = VMIG_NONE;
+	int rc = VMIG_OK;
+	*pinned = NULL;
+	if (up > 0) {
+		rc = walk_up(g, applied, target, up, &node, err);
+		if (rc == VMIG_OK)
+			*pinned = xstrdup(g->revs[node]->id);
+	} else if (down > 0) {
+		bool *mark = xcalloc(g->n ? g->n : 1, sizeof *mark);
+		rc = walk_down(g, applied, target, down, mark, &node, err);
+		free(mark);
+		/* A walk goes down through single parents only: one way below. */
+		if (rc == VMIG_OK)
+			*pinned =
+			    xstrdup(g->nodes[node].nparents ? g->revs[g->nodes[node].parents[0]]->id
+			                                    : "base");
+	}
+	return rc;
 }

@@ -40,9 +40,19 @@ int vmig_plan_down(const vmig_graph *g, const bool *applied, const char *target,
 int vmig_plan_stamp(const vmig_graph *g, const bool *applied, const char *target, vmig_plan *out,
                     vmig_error *err);
 
+/* Releases the steps; every plan filled by the functions above must be freed. */
 void vmig_plan_free(vmig_plan *p);
 
-/* The applied heads: applied nodes none of whose children is applied, by id. */
+/*
+ * For a relative target (+N, -N), the fixed target it names now: the id the
+ * walk ends on for +N, the id below the revisions -N unapplies (or "base").
+ * *pinned is NULL for any other target.  Caller frees *pinned.
+ */
+int vmig_plan_pin(const vmig_graph *g, const bool *applied, const char *target, char **pinned,
+                  vmig_error *err);
+
+/* The applied heads: applied nodes none of whose children is applied, by id.
+ * out (may be NULL) needs room for g->n entries; returns how many. */
 size_t vmig_applied_heads(const vmig_graph *g, const bool *applied, size_t *out);
 
 #endif

@@ -163,8 +163,8 @@ static void say_failure_scope(const exec_ctx *x, const vmig_revision *r, size_t 
 		                  "this run stay applied",
 		                  r->id, done);
 	else
-		vmig_error_append(err, "revision %s was rolled back; no revision was applied",
-		                  r->id);
+		vmig_error_append(err, "revision %s was rolled back; nothing was %s", r->id,
+		                  x->o->kind == VMIG_RUN_UP ? "applied" : "reverted");
 }
 
 static void report(const exec_ctx *x, const vmig_run_event *ev, size_t n)
@@ -179,12 +179,15 @@ static int execute(exec_ctx *x, const vmig_plan *plan, vmig_run_result *res, vmi
 	int rc = VMIG_OK;
 	double start = now_ms();
 	/* Inside one transaction a step is done only at the commit: report then. */
-	vmig_run_event *done = xcalloc(plan->n ? plan->n : 1, sizeof *done);
+	vmig_run_event *done = xcalloc(plan->n + x->st->ndirty + 1, sizeof *done);
 	/* stamp clears dirty rows first; the plan re-records those it keeps */
 	for (size_t i = 0; rc == VMIG_OK && x->o->kind == VMIG_RUN_STAMP && i < x->st->ndirty;
 	     i++) {
-		size_t off;
+		size_t off, v = vmig_graph_find(x->st->graph, x->st->dirty[i]->revision);
 		rc = apply(x, NULL, VMIG_TXN_OUTER, VMIG_BOOK_DELETE, x->st->dirty[i], &off, err);
+		if (rc == VMIG_OK && v != VMIG_NONE)
+			done[res->steps++] = (vmig_run_event){
+			    .rev = x->st->graph->revs[v], .down = true, .stamp = true};
 	}
 	for (size_t i = 0; rc == VMIG_OK && i < plan->n; i++) {
 		double t0 = now_ms();
@@ -228,6 +231,26 @@ static int read_and_plan(vmig_db *db, const vmig_graph *files, const vmig_run_op
 	return rc;
 }
 
+/* "a, b" for the applied heads of st with the plan's steps done (or "base"). */
+static char *heads_after(const vmig_state *st, const vmig_plan *plan, size_t done)
+{
+	const vmig_graph *g = st->graph;
+	bool *mask = xmalloc((g->n ? g->n : 1) * sizeof *mask);
+	size_t *heads = xmalloc((g->n ? g->n : 1) * sizeof *heads);
+	vmig_buf b = {0};
+	memcpy(mask, st->applied, g->n * sizeof *mask);
+	for (size_t i = 0; i < done && i < plan->n; i++)
+		mask[plan->steps[i].node] = !plan->steps[i].down;
+	size_t n = vmig_applied_heads(g, mask, heads);
+	for (size_t i = 0; i < n; i++)
+		vmig_buf_printf(&b, "%s%s", i ? ", " : "", g->revs[heads[i]]->id);
+	if (!n)
+		vmig_buf_puts(&b, "base");
+	free(mask);
+	free(heads);
+	return vmig_buf_detach(&b);
+}
+
 int vmig_run(vmig_db *db, const vmig_graph *files, const vmig_run_opts *o, vmig_run_result *res,
              vmig_error *err)
 {
@@ -240,13 +263,25 @@ int vmig_run(vmig_db *db, const vmig_graph *files, const vmig_run_opts *o, vmig_
 	bool work = plan.n > 0 || (o->kind == VMIG_RUN_STAMP && st.ndirty);
 	if (rc == VMIG_OK && work && o->single_transaction && o->kind != VMIG_RUN_STAMP)
 		rc = check_single_transaction(&st, &plan, err);
+	char *pinned = NULL;
+	if (rc == VMIG_OK && work && o->kind != VMIG_RUN_REDO)
+		rc = vmig_plan_pin(st.graph, st.applied, o->target, &pinned, err);
+	if (rc == VMIG_OK && !work)
+		res->heads = heads_after(&st, &plan, 0);
 	vmig_plan_free(&plan);
 	vmig_state_free(&st);
-	if (rc || !work)
+	if (rc || !work) {
+		free(pinned);
 		return rc;
+	}
+	vmig_run_opts locked = *o;
+	if (pinned)
+		locked.target = pinned;
 
-	if ((rc = db->driver->lock(db->conn, err)))
+	if ((rc = db->driver->lock(db->conn, err))) {
+		free(pinned);
 		return rc;
+	}
 	/* A run-wide transaction starts before the version table is created, so
 	 * that a failed run leaves nothing behind. */
 	bool outer = o->single_transaction || o->kind == VMIG_RUN_STAMP;
@@ -257,17 +292,20 @@ int vmig_run(vmig_db *db, const vmig_graph *files, const vmig_run_opts *o, vmig_
 		rc = db->driver->prepare(db->conn, err);
 	/* Under the lock: another runner may have done some or all of the work. */
 	if (rc == VMIG_OK)
-		rc = read_and_plan(db, files, o, false, &st, &plan, err);
+		rc = read_and_plan(db, files, &locked, false, &st, &plan, err);
 	if (rc == VMIG_OK && o->single_transaction && o->kind != VMIG_RUN_STAMP)
 		rc = check_single_transaction(&st, &plan, err);
 	if (rc == VMIG_OK) {
 		exec_ctx x = {.db = db, .st = &st, .o = o, .outer = outer};
 		rc = execute(&x, &plan, res, err);
+		if (rc == VMIG_OK)
+			res->heads = heads_after(&st, &plan, res->steps);
 	} else if (outer) {
 		db->driver->rollback(db->conn);
 	}
 	db->driver->unlock(db->conn);
 	vmig_plan_free(&plan);
 	vmig_state_free(&st);
+	free(pinned);
 	return rc;
 }

@@ -5,7 +5,9 @@
  * the graph checked before vmig_run is called; the target is resolved against
  * a first read of the version table; only if there is work is the lock taken,
  * the table read again under it, the plan made again, and then run.  A no-op
- * `up` therefore costs one query and no lock.
+ * `up` therefore costs one query and no lock.  A relative target (+N, -N) is
+ * pinned to the revision it named at the first look, so that a runner that
+ * waited for the lock does not move the database a second time.
  */
 #ifndef VMIG_RUNNER_H
 #define VMIG_RUNNER_H
@@ -44,6 +46,7 @@ typedef struct vmig_run_opts {
 typedef struct vmig_run_result {
 	size_t steps; /* steps that completed */
 	double ms;    /* wall time of the steps */
+	char *heads;  /* the applied heads afterwards, "a, b" or "base"; caller frees */
 } vmig_run_result;
 
 /*

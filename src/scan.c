@@ -12,7 +12,25 @@
 typedef struct path_list {
 	char **items;
 	size_t n, cap;
+	/* folders already walked, by device and inode: a symlink loop (or two
+	 * links to one folder) must not be walked twice */
+	struct stat *seen;
+	size_t nseen, seen_cap;
 } path_list;
+
+/* Records dir as walked; false when it was walked already. */
+static bool first_visit(path_list *out, const char *dir)
+{
+	struct stat st;
+	if (stat(dir, &st) != 0)
+		return true; /* opendir will report it */
+	for (size_t i = 0; i < out->nseen; i++)
+		if (out->seen[i].st_dev == st.st_dev && out->seen[i].st_ino == st.st_ino)
+			return false;
+	XGROW(out->seen, out->seen_cap, out->nseen + 1);
+	out->seen[out->nseen++] = st;
+	return true;
+}
 
 static bool ends_with_sql(const char *name)
 {
@@ -30,6 +48,8 @@ static bool is_dir(const char *path, const struct dirent *de)
 
 static int collect(const char *dir, path_list *out, vmig_error *err)
 {
+	if (!first_visit(out, dir))
+		return VMIG_OK;
 	DIR *d = opendir(dir);
 	if (!d)
 		return vmig_fail(err, VMIG_ERR_INPUT,
@@ -66,7 +86,12 @@ int vmig_scan_dir(const char *dir, vmig_revision **revs, size_t *n, vmig_error *
 	struct stat st;
 	*revs = NULL;
 	*n = 0;
-	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
+	if (stat(dir, &st) == 0 && !S_ISDIR(st.st_mode))
+		return vmig_fail(err, VMIG_ERR_INPUT,
+		                 "%s: is a file, not a migrations directory; point --dir or "
+		                 "migrations_dir at the folder of the .sql files",
+		                 dir);
+	if (stat(dir, &st) != 0)
 		return vmig_fail(err, VMIG_ERR_INPUT,
 		                 "%s: no such migrations directory; run `vmig init` to create one, "
 		                 "or point --dir or migrations_dir at yours",
@@ -89,6 +114,7 @@ int vmig_scan_dir(const char *dir, vmig_revision **revs, size_t *n, vmig_error *
 	for (size_t i = 0; i < paths.n; i++)
 		free(paths.items[i]);
 	free(paths.items);
+	free(paths.seen);
 	if (rc != VMIG_OK) {
 		for (size_t i = 0; i < loaded; i++)
 			vmig_revision_free(&out[i]);

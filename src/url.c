@@ -1,3 +1,4 @@
+#define _GNU_SOURCE /* strcasestr */
 #include "url.h"
 
 #include "alloc.h"
@@ -21,25 +22,36 @@ size_t vmig_url_scheme(const char *url, char *out, size_t outsz)
 	return len;
 }
 
-/* Replaces the value of every `password=` query (or key=value) parameter. */
+/*
+ * Appends s with the value of every parameter whose key ends in "password"
+ * (password, sslpassword; any case, `key=value` or `key = 'value'`) replaced
+ * by ***, for URL query strings and libpq's key=value strings alike.
+ */
 static void redact_params(vmig_buf *b, const char *s)
 {
-	while (*s) {
-		const char *hit = strstr(s, "password=");
-		if (!hit || (hit != s && hit[-1] != '?' && hit[-1] != '&' && hit[-1] != ' ')) {
-			if (!hit) {
-				vmig_buf_puts(b, s);
-				return;
-			}
-			vmig_buf_add(b, s, (size_t)(hit - s) + 9);
-			s = hit + 9;
+	const char *p = s;
+	while ((p = strcasestr(p, "password")) != NULL) {
+		const char *v = p + 8;
+		while (*v == ' ')
+			v++;
+		if (*v != '=') {
+			p += 8;
 			continue;
 		}
-		vmig_buf_add(b, s, (size_t)(hit - s) + 9);
+		v++;
+		while (*v == ' ')
+			v++;
+		vmig_buf_add(b, s, (size_t)(v - s));
 		vmig_buf_puts(b, "***");
-		s = hit + 9;
-		s += strcspn(s, "& ");
+		if (*v == '\'' || *v == '"') {
+			const char *close = strchr(v + 1, *v);
+			v = close ? close + 1 : v + strlen(v);
+		} else {
+			v += strcspn(v, "& ");
+		}
+		s = p = v;
 	}
+	vmig_buf_puts(b, s);
 }
 
 bool vmig_url_password(const char *url, size_t *off, size_t *len)
@@ -48,12 +60,10 @@ bool vmig_url_password(const char *url, size_t *off, size_t *len)
 	if (!sep)
 		return false;
 	const char *auth = sep + 3;
-	size_t auth_len = strcspn(auth, "/?#");
-	const char *at = NULL;
-	/* The userinfo ends at the last '@' of the authority (a password may hold '@'). */
-	for (const char *p = auth; p < auth + auth_len; p++)
-		if (*p == '@')
-			at = p;
+	/* The userinfo ends at the last '@': a password written without
+	 * percent-encoding may hold '@', '/', '?' or '#'.  An '@' in the query
+	 * makes more than the password hidden, which is the safe mistake. */
+	const char *at = strrchr(auth, '@');
 	const char *colon = at ? memchr(auth, ':', (size_t)(at - auth)) : NULL;
 	if (!colon)
 		return false;
@@ -89,6 +99,12 @@ int vmig_url_sqlite_path(const char *url, char **path, vmig_error *err)
 		                 "migrated: use sqlite:///relative.db or sqlite:////absolute.db",
 		                 url);
 	p++;
-	*path = xstrndup(p, strcspn(p, "?#"));
+	size_t n = strcspn(p, "?#");
+	if ((n == 8 && strncmp(p, ":memory:", 8) == 0) || strncmp(p, "file::memory:", 13) == 0)
+		return vmig_fail(err, VMIG_ERR_INPUT,
+		                 "database URL %s is an in-memory database, which cannot be "
+		                 "migrated: use sqlite:///relative.db or sqlite:////absolute.db",
+		                 url);
+	*path = xstrndup(p, n);
 	return VMIG_OK;
 }

@@ -214,10 +214,18 @@ static int write_new_file(const char *path, const char *text, vmig_error *err)
 	if (fd < 0)
 		return vmig_fail(err, VMIG_ERR_RUNTIME, "%s: cannot create: %s", path,
 		                 strerror(errno));
-	size_t len = strlen(text);
-	ssize_t w = write(fd, text, len);
-	int e = errno;
-	if (close(fd) != 0 || w != (ssize_t)len) {
+	size_t len = strlen(text), done = 0;
+	int e = 0;
+	while (done < len && !e) {
+		ssize_t w = write(fd, text + done, len - done);
+		if (w > 0)
+			done += (size_t)w;
+		else if (errno != EINTR)
+			e = errno ? errno : EIO;
+	}
+	if (close(fd) != 0 && !e)
+		e = errno;
+	if (e) {
 		unlink(path);
 		return vmig_fail(err, VMIG_ERR_RUNTIME, "%s: cannot write: %s", path, strerror(e));
 	}
@@ -239,8 +247,8 @@ int cli_write_revision(cli_ctx *ctx, const char *message, const char *rev_id, ch
 		                       "invalid revision id \"%s\": use 1-64 letters, digits and "
 		                       "'_', starting with a letter or digit",
 		                       rev_id);
-	if (vmig_graph_find(&ctx->graph, rev_id) != VMIG_NONE) {
-		size_t v = vmig_graph_find(&ctx->graph, rev_id);
+	size_t v = vmig_graph_find(&ctx->graph, rev_id);
+	if (v != VMIG_NONE) {
 		vmig_fail(&err, VMIG_ERR_INPUT, "revision id %s is already used by %s", rev_id,
 		          ctx->graph.revs[v]->path);
 		return cli_report(ctx, &err);
@@ -266,26 +274,9 @@ static void on_progress(void *p, const vmig_run_event *ev)
 	    ev->stamp ? (ev->down ? "unstamped" : "stamped") : (ev->down ? "reverted" : "applied");
 	if (ctx->opt.verbosity < 0)
 		return;
-	fprintf(stderr, "%s %s %s (%.1f ms)\n",
+	fprintf(stderr, "%s %s%s%s (%.1f ms)\n",
 	        cli_paint(ctx->color_err, ev->down ? CLI_YELLOW : CLI_GREEN, verb), ev->rev->id,
-	        ev->rev->message, ev->ms);
-}
-
-/* "a, b" of the database's applied heads after a run, for the summary line. */
-static char *applied_heads_text(cli_ctx *ctx)
-{
-	vmig_state st;
-	vmig_error err = {0};
-	vmig_buf b = {0};
-	if (vmig_state_load(&ctx->db, &ctx->graph, false, &st, &err))
-		return xstrdup("?");
-	size_t *heads = xmalloc((st.graph->n ? st.graph->n : 1) * sizeof *heads);
-	size_t n = vmig_applied_heads(st.graph, st.applied, heads);
-	for (size_t i = 0; i < n; i++)
-		vmig_buf_printf(&b, "%s%s", i ? ", " : "", st.graph->revs[heads[i]]->id);
-	free(heads);
-	vmig_state_free(&st);
-	return n ? vmig_buf_detach(&b) : (vmig_buf_free(&b), xstrdup("base"));
+	        *ev->rev->message ? " " : "", ev->rev->message, ev->ms);
 }
 
 int cli_run(cli_ctx *ctx, vmig_run_kind kind, const char *target)
@@ -307,14 +298,14 @@ int cli_run(cli_ctx *ctx, vmig_run_kind kind, const char *target)
 	if (rc)
 		return cli_report(ctx, &err);
 	if (ctx->opt.verbosity >= 0) {
-		char *heads = applied_heads_text(ctx);
+		const char *heads = res.heads ? res.heads : "?";
 		if (res.steps)
 			fprintf(stderr, "%s: %zu step(s) in %.1f ms; database at %s\n", names[kind],
 			        res.steps, res.ms, heads);
 		else
 			fprintf(stderr, "%s: nothing to do; database at %s\n", names[kind], heads);
-		free(heads);
 	}
+	free(res.heads);
 	return 0;
 }
 
@@ -341,7 +332,7 @@ int cli_no_args(cli_ctx *ctx, int argc, char **argv)
 {
 	for (int i = 0; i < argc; i++)
 		if (strcmp(argv[i], "--") != 0)
-			return argv[i][0] == '-'
+			return argv[i][0] == '-' && !cli_is_relative_target(argv[i])
 			           ? cli_usage_error(ctx, "unknown option %s", argv[i])
 			           : cli_usage_error(ctx, "unexpected argument \"%s\"", argv[i]);
 	return 0;

@@ -33,7 +33,8 @@ int cmd_current(cli_ctx *ctx, int argc, char **argv)
 			cJSON_AddBoolToObject(o, "head", is_head);
 			cJSON_AddItemToArray(list, o);
 		} else {
-			printf("%s%s %s\n", r->id, is_head ? " (head)" : "", r->message);
+			printf("%s%s%s%s\n", r->id, is_head ? " (head)" : "",
+			       *r->message ? " " : "", r->message);
 		}
 	}
 	if (list)

@@ -24,7 +24,7 @@ int cmd_heads(cli_ctx *ctx, int argc, char **argv)
 			cJSON_AddStringToObject(o, "path", r->path);
 			cJSON_AddItemToArray(list, o);
 		} else {
-			printf("%s (head) %s\n", r->id, r->message);
+			printf("%s (head)%s%s\n", r->id, *r->message ? " " : "", r->message);
 		}
 	}
 	if (list)

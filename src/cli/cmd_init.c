@@ -49,8 +49,17 @@ int cmd_init(cli_ctx *ctx, int argc, char **argv)
 	char *yaml = xasprintf("%s%svmig.yaml", pre, sep);
 	char *mig = xasprintf("%s%smigrations", pre, sep);
 	int rc = 0;
-	int fd = open(yaml, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
 	vmig_error err;
+	struct stat st;
+	/* Check both before writing either: init does all of it or nothing. */
+	if (stat(mig, &st) == 0 && !S_ISDIR(st.st_mode)) {
+		vmig_fail(&err, VMIG_ERR_INPUT,
+		          "%s: exists and is not a directory; nothing was changed", mig);
+		free(yaml);
+		free(mig);
+		return cli_report(ctx, &err);
+	}
+	int fd = open(yaml, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
 	if (fd < 0) {
 		vmig_fail(&err, errno == EEXIST ? VMIG_ERR_INPUT : VMIG_ERR_RUNTIME,
 		          "%s: %s; nothing was changed", yaml,

@@ -10,8 +10,9 @@ const char cmd_new_help[] =
     "\n"
     "Creates MIGRATIONS/<id>_<message>.sql whose parent is the current head and\n"
     "prints its path.  The id is 12 random hex digits unless --rev-id gives one.\n"
-    "--down-revision names the parent(s) instead (several: a merge); with several\n"
-    "heads and no --down-revision, merge them first (vmig merge heads -m MSG).\n"
+    "--down-revision names the parent(s) instead (several: a merge; `base`: a new\n"
+    "root); with several heads and no --down-revision, merge them first\n"
+    "(vmig merge heads -m MSG).\n"
     "--no-transaction writes `-- vmig:transaction off` (for CREATE INDEX\n"
     "CONCURRENTLY and the like).  The message may be given as several words\n"
     "(vmig new add users) or with -m MESSAGE.\n";
@@ -47,7 +48,8 @@ int cmd_new(cli_ctx *ctx, int argc, char **argv)
 			while (i + 1 < argc && argv[i + 1][0] != '-')
 				parents[nparents++] = argv[++i];
 			if (!nparents)
-				rc = cli_usage_error(ctx, "--down-revision needs at least one id");
+				rc = cli_usage_error(ctx, "--down-revision needs an id (or `base` "
+				                          "for a new root)");
 		} else if (a[0] == '-')
 			rc = cli_usage_error(ctx, "unknown option %s", a);
 		else
@@ -62,7 +64,9 @@ int cmd_new(cli_ctx *ctx, int argc, char **argv)
 	if (!rc)
 		rc = cli_load_files(ctx);
 	const char **ids = xcalloc(nparents + ctx->graph.nheads + 1, sizeof *ids);
-	if (!rc && given_parents) {
+	if (!rc && given_parents && nparents == 1 && strcmp(parents[0], "base") == 0) {
+		nparents = 0; /* a new root */
+	} else if (!rc && given_parents) {
 		rc = cli_resolve_ids(ctx, parents, nparents, ids);
 	} else if (!rc && ctx->graph.nheads > 1) {
 		vmig_error err;

@@ -21,7 +21,9 @@ int cmd_show(cli_ctx *ctx, int argc, char **argv)
 	const char *id;
 	size_t v;
 	vmig_error err = {0};
-	int rc = cli_one_target(ctx, argc, argv, &id, true);
+	int rc = cli_one_target(ctx, argc, argv, &id, false);
+	if (!rc && !id)
+		rc = cli_usage_error(ctx, "give a revision id or a unique prefix of one");
 	if (!rc)
 		rc = cli_load_files(ctx);
 	if (rc)

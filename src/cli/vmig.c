@@ -3,6 +3,8 @@
  */
 #include "cli.h"
 
+#include "alloc.h"
+
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,8 +64,8 @@ static void print_help(FILE *f)
 	      "      --json               machine output (status, current, heads, history)\n"
 	      "  -q, --quiet              no progress output\n"
 	      "  -v, --verbose            more detail\n"
-	      "  -h, --help               this help; `vmig COMMAND --help` for a command's\n"
-	      "      --version            print the version\n"
+	      "  -h, --help               this help (`vmig COMMAND --help`: a command's)\n"
+	      "  -V, --version            print the version\n"
 	      "\n"
 	      "Targets: head, heads, base, an id or unique prefix, +N, -N.\n"
 	      "Exit codes: 0 done, 1 database or runtime failure, 2 bad input, 3 check failed.\n"
@@ -193,7 +195,7 @@ static int parse_common(cli_ctx *ctx, int argc, char **argv, char **rest, int *n
 int main(int argc, char **argv)
 {
 	cli_ctx ctx = {0};
-	char **rest = calloc((size_t)argc + 1, sizeof *rest);
+	char **rest = xcalloc((size_t)argc + 1, sizeof *rest);
 	int nrest = 0, rc;
 	bool version = false;
 	const char *nc = getenv("NO_COLOR");
@@ -217,6 +219,14 @@ int main(int argc, char **argv)
 		} else {
 			rc = cli_usage_error(&ctx, "unknown option %s", rest[0]);
 		}
+		goto out;
+	}
+	if (strcmp(rest[0], "help") == 0) { /* `vmig help [COMMAND]` as in git */
+		const struct cmd_struct *c = nrest > 1 ? find_command(rest[1]) : NULL;
+		if (c)
+			fputs(c->help, stdout);
+		else
+			print_help(stdout);
 		goto out;
 	}
 	const struct cmd_struct *cmd = find_command(rest[0]);

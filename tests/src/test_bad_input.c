@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define ID65 "a1234567890123456789012345678901234567890123456789012345678901234"
 
@@ -372,6 +373,27 @@ static void test_validate_ignores_dot_files_and_other_names(void **state)
 	free(dir);
 }
 
+/* A symlink back up the tree must not make the scan loop or count a file twice. */
+static void test_validate_survives_symlink_loops(void **state)
+{
+	(void)state;
+	const char *files[] = {"r1.sql", GOOD_ROOT, NULL};
+	char *dir = project("validate-loop", files);
+	char link[4096], target[4096];
+	snprintf(link, sizeof link, "%s/migrations/loop", dir);
+	assert_int_equal(symlink(".", link), 0);
+	snprintf(link, sizeof link, "%s/migrations/up", dir);
+	snprintf(target, sizeof target, "..");
+	assert_int_equal(symlink(target, link), 0);
+	tu_result r = tu_vmig(dir, NULL, "validate", NULL);
+	if (r.status != 0)
+		fail_msg("validate exited %d: %s", r.status, r.err);
+	assert_contains(r.out, "1 revision(s)");
+	tu_result_free(&r);
+	tu_rmtree(dir);
+	free(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -382,6 +404,7 @@ int main(void)
 	    cmocka_unit_test(test_graph_cycle),
 	    cmocka_unit_test(test_validate_bad_files),
 	    cmocka_unit_test(test_validate_several_heads),
+	    cmocka_unit_test(test_validate_survives_symlink_loops),
 	    cmocka_unit_test(test_validate_ignores_dot_files_and_other_names),
 	};
 	unsetenv("VMIG_CONFIG");

@@ -300,6 +300,38 @@ static void test_long_chain_plans(void **state)
 	tu_graph_free(&t);
 }
 
+/* What a relative target names now, so that a run that waited for the lock
+ * applies that and no more (two `up +1` at once must not move two steps). */
+static void expect_pin(const char *spec, const char *applied, const char *target,
+                       const char *expect)
+{
+	tu_graph t;
+	tu_graph_make(&t, spec);
+	bool *mask = tu_mask(&t, applied);
+	char *pinned = NULL;
+	vmig_error err = {0};
+	assert_int_equal(vmig_plan_pin(&t.g, mask, target, &pinned, &err), VMIG_OK);
+	if (!expect)
+		assert_null(pinned);
+	else
+		assert_string_equal(pinned, expect);
+	free(pinned);
+	free(mask);
+	tu_graph_free(&t);
+}
+
+static void test_pin_relative_targets(void **state)
+{
+	(void)state;
+	expect_pin(LINE, "a b", "+1", "c");
+	expect_pin(LINE, "", "+2", "b");
+	expect_pin(LINE, "a b c", "-1", "b");
+	expect_pin(LINE, "a b c", "-3", "base");
+	expect_pin(DIAMOND, "a b c m", "-1", "b");
+	expect_pin(LINE, "a", "head", NULL);
+	expect_pin(LINE, "a", "c", NULL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -316,6 +348,7 @@ int main(void)
 	    cmocka_unit_test(test_stamp),
 	    cmocka_unit_test(test_applied_heads),
 	    cmocka_unit_test(test_long_chain_plans),
+	    cmocka_unit_test(test_pin_relative_targets),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
