@@ -1116,7 +1116,7 @@ static void test_show(void **state)
 	assert_contains(r.out, "irreversible");
 	tu_result_free(&r);
 	REJECT(p, 2, "unknown revision", "show", "zzz");
-	REJECT(p, 2, "give a target", "show");
+	REJECT(p, 2, "give a revision id", "show");
 }
 
 /* ==================================================================== merge */
