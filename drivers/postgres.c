@@ -22,6 +22,7 @@
 #include "pgsplit.h"
 
 #include "../src/alloc.h"
+#include "../src/sqltext.h"
 #include "../src/buf.h"
 #include "../src/url.h"
 
@@ -1043,6 +1044,29 @@ static bool batch_complete(const pg_conn *c, const vmig_change *chg, const pg_ba
  * comment.  statement_timestamp() is when the server received the string,
  * so the bookkeeping measures the SQL's time on the server.
  */
+/*
+ * A transactional revision must not begin or end a transaction itself: its
+ * statements would then commit apart from its bookkeeping.  Checked before
+ * anything is sent, with PostgreSQL's own scanner.
+ */
+static int refuse_transaction_control(const vmig_change *chg, size_t *fail_offset, vmig_error *err)
+{
+	vmig_pgstmt *stmts = NULL;
+	size_t n = 0, scan_err;
+	vmig_error ignored = {0};
+	int rc = VMIG_OK;
+	/* A text the scanner rejects goes to the server, which explains it better. */
+	if (vmig_pgsplit(chg->sql, chg->sql_len, &stmts, &n, &scan_err, &ignored) != VMIG_OK)
+		return VMIG_OK;
+	for (size_t i = 0; i < n && rc == VMIG_OK; i++)
+		if (vmig_sql_is_transaction_control(chg->sql + stmts[i].offset, stmts[i].len)) {
+			*fail_offset = stmts[i].offset;
+			rc = vmig_fail(err, VMIG_ERR_INPUT, VMIG_TXN_CONTROL_MSG);
+		}
+	free(stmts);
+	return rc;
+}
+
 static int apply_batch(pg_conn *c, const vmig_change *chg, size_t *fail_offset, vmig_error *err)
 {
 	bool own = chg->txn == VMIG_TXN_OWN;
@@ -1051,6 +1075,8 @@ static int apply_batch(pg_conn *c, const vmig_change *chg, size_t *fail_offset, 
 	pg_batch b;
 	int rc = VMIG_OK;
 
+	if (chg->sql && (rc = refuse_transaction_control(chg, fail_offset, err)))
+		return rc;
 	vmig_buf_puts(&q, prefix);
 	if (chg->sql) {
 		vmig_buf_add(&q, chg->sql, chg->sql_len);

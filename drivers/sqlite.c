@@ -14,6 +14,7 @@
 #include "driver.h"
 
 #include "../src/alloc.h"
+#include "../src/sqltext.h"
 #include "../src/buf.h"
 #include "../src/url.h"
 
@@ -390,8 +391,8 @@ static const char *skip_space(const char *p, const char *end)
 }
 
 /* Runs every statement of sql in turn; on error *fail_offset is the failing one's start. */
-static int exec_script(sqlite_conn *sc, const char *sql, size_t len, size_t *fail_offset,
-                       vmig_error *err)
+static int exec_script(sqlite_conn *sc, const char *sql, size_t len, bool in_txn,
+                       size_t *fail_offset, vmig_error *err)
 {
 	const char *p = sql, *end = sql + len;
 	while (p < end) {
@@ -401,6 +402,12 @@ static int exec_script(sqlite_conn *sc, const char *sql, size_t len, size_t *fai
 		if (start == end)
 			break;
 		int rc = sqlite3_prepare_v2(sc->db, start, (int)(end - start), &st, &tail);
+		if (rc == SQLITE_OK && st && in_txn &&
+		    vmig_sql_is_transaction_control(start, (size_t)(end - start))) {
+			*fail_offset = (size_t)(start - sql);
+			sqlite3_finalize(st);
+			return vmig_fail(err, VMIG_ERR_INPUT, VMIG_TXN_CONTROL_MSG);
+		}
 		if (rc == SQLITE_OK && st) {
 			while ((rc = sqlite3_step(st)) == SQLITE_ROW)
 				;
@@ -478,7 +485,8 @@ static int sqlite_apply(vmig_conn *c, const vmig_change *chg, size_t *fail_offse
 		rc = exec_simple(sc, "BEGIN IMMEDIATE", err);
 	double t0 = now_ms();
 	if (rc == VMIG_OK && chg->sql)
-		rc = exec_script(sc, chg->sql, chg->sql_len, fail_offset, err);
+		rc = exec_script(sc, chg->sql, chg->sql_len, chg->txn != VMIG_TXN_NONE, fail_offset,
+		                 err);
 	if (rc == VMIG_OK)
 		rc = book(sc, chg->op, chg->row, chg->sql ? now_ms() - t0 : 0, err);
 	if (rc == VMIG_OK && chg->txn == VMIG_TXN_OWN)

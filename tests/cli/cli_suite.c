@@ -1306,6 +1306,28 @@ static const revspec S3_FAILS = {R3,
                                  R3_DOWN,
                                  false};
 
+/* A COMMIT inside a revision would commit part of it apart from its
+ * bookkeeping: refused (exit 2) before the revision's SQL runs. */
+static void test_commit_inside_revision_refused(void **state)
+{
+	proj *p = *state;
+	write_rev(p, &S1);
+	revspec s2 = {"5e00ee000007",
+	              R1,
+	              "commits by itself",
+	              "CREATE TABLE half (id integer PRIMARY KEY);\nCOMMIT;\n"
+	              "CREATE TABLE other (id integer PRIMARY KEY);",
+	              "DROP TABLE other; DROP TABLE half;",
+	              false};
+	write_rev(p, &s2);
+	tu_result r = EXPECT(p, 2, "up");
+	assert_contains(r.err, "begins or ends a transaction itself");
+	tu_result_free(&r);
+	ROWS(p, R1);
+	NO_TABLE(p, "half");
+	NO_TABLE(p, "other");
+}
+
 static void test_failure_mid_run(void **state)
 {
 	proj *p = *state;
@@ -1864,6 +1886,7 @@ int cli_suite_run(const tu_backend *backend)
 	    T(test_validate),
 	    T(test_check),
 	    T(test_failure_mid_run),
+	    T(test_commit_inside_revision_refused),
 	    T(test_failure_single_transaction),
 	    T(test_config_file),
 	    T(test_dirty_revision),
