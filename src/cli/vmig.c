@@ -15,26 +15,28 @@ struct cmd_struct {
 	cli_fn fn;
 	const char *help;
 	const char *summary;
+	bool json; /* has --json output */
 };
 
 static const struct cmd_struct commands[] = {
-    {"init", cmd_init, cmd_init_help, "create vmig.yaml and migrations/"},
-    {"new", cmd_new, cmd_new_help, "create a revision whose parent is the current head"},
-    {"up", cmd_up, cmd_up_help, "apply revisions (alias: upgrade)"},
-    {"upgrade", cmd_up, cmd_up_help, NULL},
-    {"down", cmd_down, cmd_down_help, "unapply revisions (alias: downgrade)"},
-    {"downgrade", cmd_down, cmd_down_help, NULL},
-    {"redo", cmd_redo, cmd_redo_help, "unapply the last revision and apply it again"},
-    {"status", cmd_status, cmd_status_help, "every revision: applied or pending, and drift"},
-    {"current", cmd_current, cmd_current_help, "the database's applied heads"},
-    {"history", cmd_history, cmd_history_help, "the graph from heads to base"},
-    {"heads", cmd_heads, cmd_heads_help, "the heads of the graph"},
-    {"branches", cmd_branches, cmd_branches_help, "the branch points of the graph"},
-    {"show", cmd_show, cmd_show_help, "one revision: parents, children, message, SQL"},
-    {"merge", cmd_merge, cmd_merge_help, "create a merge revision"},
-    {"stamp", cmd_stamp, cmd_stamp_help, "record a target as applied without running SQL"},
-    {"validate", cmd_validate, cmd_validate_help, "check files and graph (no database)"},
-    {"check", cmd_check, cmd_check_help, "validate, and the database is at head without drift"},
+    {"init", cmd_init, cmd_init_help, "create vmig.yaml and migrations/", false},
+    {"new", cmd_new, cmd_new_help, "create a revision whose parent is the current head", false},
+    {"up", cmd_up, cmd_up_help, "apply revisions (alias: upgrade)", false},
+    {"upgrade", cmd_up, cmd_up_help, NULL, false},
+    {"down", cmd_down, cmd_down_help, "unapply revisions (alias: downgrade)", false},
+    {"downgrade", cmd_down, cmd_down_help, NULL, false},
+    {"redo", cmd_redo, cmd_redo_help, "unapply the last revision and apply it again", false},
+    {"status", cmd_status, cmd_status_help, "every revision: applied or pending, and drift", true},
+    {"current", cmd_current, cmd_current_help, "the database's applied heads", true},
+    {"history", cmd_history, cmd_history_help, "the graph from heads to base", true},
+    {"heads", cmd_heads, cmd_heads_help, "the heads of the graph", true},
+    {"branches", cmd_branches, cmd_branches_help, "the branch points of the graph", false},
+    {"show", cmd_show, cmd_show_help, "one revision: parents, children, message, SQL", false},
+    {"merge", cmd_merge, cmd_merge_help, "create a merge revision", false},
+    {"stamp", cmd_stamp, cmd_stamp_help, "record a target as applied without running SQL", false},
+    {"validate", cmd_validate, cmd_validate_help, "check files and graph (no database)", false},
+    {"check", cmd_check, cmd_check_help, "validate, and the database is at head without drift",
+     false},
 };
 
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
@@ -123,7 +125,8 @@ static bool is_opt(const char *a, const char *shortname, const char *longname)
  * leaving the command name and its own arguments, in order, in rest.
  * Returns 0, or an exit code after printing the error.
  */
-static int parse_common(cli_ctx *ctx, int argc, char **argv, char **rest, int *nrest, bool *version)
+static int parse_common(cli_ctx *ctx, int argc, char **argv, char **rest, int *nrest, bool *version,
+                        bool *quiet)
 {
 	static const struct {
 		const char *s, *l;
@@ -170,7 +173,7 @@ static int parse_common(cli_ctx *ctx, int argc, char **argv, char **rest, int *n
 		else if (strcmp(a, "--sql") == 0)
 			o->sql = true;
 		else if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0)
-			o->verbosity = -1;
+			*quiet = true;
 		else if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0)
 			o->verbosity++;
 		else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0)
@@ -203,9 +206,12 @@ int main(int argc, char **argv)
 	ctx.color_out = color && isatty(1);
 	ctx.color_err = color && isatty(2);
 
-	rc = parse_common(&ctx, argc, argv, rest, &nrest, &version);
+	bool quiet = false;
+	rc = parse_common(&ctx, argc, argv, rest, &nrest, &version, &quiet);
 	if (rc)
 		goto out;
+	if (quiet) /* -q wins over -v, wherever each stands */
+		ctx.opt.verbosity = -1;
 	if (version) {
 		printf("vmig %s\n", VMIG_VERSION);
 		goto out;
@@ -237,6 +243,10 @@ int main(int argc, char **argv)
 	ctx.command = cmd->name;
 	if (ctx.opt.help) {
 		fputs(cmd->help, stdout);
+		goto out;
+	}
+	if (ctx.opt.json && !cmd->json) {
+		rc = cli_usage_error(&ctx, "--json is for status, current, heads and history");
 		goto out;
 	}
 	if (ctx.opt.sql) {
