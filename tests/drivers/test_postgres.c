@@ -8,6 +8,8 @@
  */
 #include "testutil.h"
 
+#include "backend_postgres.h"
+
 #include "driver.h"
 
 #include <libpq-fe.h>
@@ -20,25 +22,11 @@
 
 #define PASSWORD "s3cret-pw-XYZ"
 
-/* A file of the server's state dir, trimmed; the test fails without it. */
-static char *pg_file(const char *name)
-{
-	char path[4096];
-	snprintf(path, sizeof path, "%s/%s", VMIG_TEST_PG_DIR, name);
-	char *s = tu_read(path, NULL);
-	if (!s)
-		fail_msg("no PostgreSQL test server: %s is missing. Start one with "
-		         "tests/pg/pg_harness.sh start %s (ctest does so in the pg_start fixture)",
-		         path, VMIG_TEST_PG_DIR);
-	s[strcspn(s, "\r\n")] = '\0';
-	return s;
-}
-
 /* The trust URL (unix socket, role vmig) of database db.  Caller frees. */
 static char *db_url(const char *db)
 {
-	char *sock = pg_file("sockdir");
-	char *port = pg_file("port");
+	char *sock = tu_pg_file("sockdir");
+	char *port = tu_pg_file("port");
 	char *url = malloc(strlen(sock) + strlen(port) + strlen(db) + 64);
 	sprintf(url, "postgresql:///%s?host=%s&port=%s&user=vmig", db, sock, port);
 	free(sock);
@@ -208,8 +196,8 @@ static int statements_logged(const char *db)
 static void test_url_schemes(void **state)
 {
 	(void)state;
-	char *port = pg_file("port");
-	char *sock = pg_file("sockdir");
+	char *port = tu_pg_file("port");
+	char *sock = tu_pg_file("sockdir");
 	static const char *const schemes[] = {"postgresql",          "postgres",
 	                                      "postgresql+asyncpg",  "postgresql+psycopg",
 	                                      "postgresql+psycopg2", NULL};
@@ -280,8 +268,8 @@ static void expect_connect_fails(const char *url, const char *secret, const char
 static void test_connect_never_shows_password(void **state)
 {
 	(void)state;
-	char *good = pg_file("url_pw");
-	char *port = pg_file("port");
+	char *good = tu_pg_file("url_pw");
+	char *port = tu_pg_file("port");
 	char url[4096];
 
 	/* the right password works over TCP with scram-sha-256 */
@@ -313,8 +301,8 @@ static void test_connect_never_shows_password(void **state)
 static void test_connect_transient_or_not(void **state)
 {
 	(void)state;
-	char *sock = pg_file("sockdir");
-	char *port = pg_file("port");
+	char *sock = tu_pg_file("sockdir");
+	char *port = tu_pg_file("port");
 	char url[4096];
 
 	/* nothing listens: may pass later */
