@@ -166,7 +166,7 @@ static void must_apply(vmig_conn *c, const char *sql, enum vmig_txn txn, enum vm
 {
 	vmig_error err;
 	if (apply(c, sql, txn, op, rev, NULL, &err) != VMIG_OK)
-		fail_msg("apply %s failed: %s", rev, err.msg);
+		fail_msg("apply %s failed: %s", rev ? rev : "(no revision)", err.msg);
 }
 
 static size_t offset_of(const char *sql, const char *needle)

@@ -62,6 +62,8 @@ void tu_write(const char *dir, const char *rel, const char *text)
 
 char *tu_read(const char *path, size_t *len)
 {
+	if (len)
+		*len = 0;
 	FILE *f = fopen(path, "rb");
 	if (!f)
 		return NULL;
