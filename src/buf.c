@@ -51,6 +51,25 @@ void vmig_buf_printf(vmig_buf *b, const char *fmt, ...)
 	b->len += (size_t)n;
 }
 
+void vmig_buf_put_escaped(vmig_buf *b, const void *p, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *s = p;
+
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = s[i];
+		if (c >= 0x20 && c != 0x7f) {
+			vmig_buf_putc(b, (char)c);
+		} else if (c == '\t' || c == '\n' || c == '\r') {
+			char esc[2] = {'\\', c == '\t' ? 't' : c == '\n' ? 'n' : 'r'};
+			vmig_buf_add(b, esc, 2);
+		} else {
+			char esc[4] = {'\\', 'x', hex[c >> 4], hex[c & 15]};
+			vmig_buf_add(b, esc, 4);
+		}
+	}
+}
+
 void vmig_buf_reset(vmig_buf *b)
 {
 	b->len = 0;

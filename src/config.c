@@ -2,16 +2,18 @@
  * config.c - reads vmig.yaml and merges it with the flags and the environment.
  *
  * The work is split three ways:
- *  - a plain libyaml pass finds syntax errors, a second document and a top
- *    level that is not a mapping, because only libyaml knows the line of each;
- *  - libcyaml checks the document against the schema: which keys exist, that
- *    each holds a single value, that none is given twice;
+ *  - a libyaml pass over the events finds syntax errors, a second document and
+ *    a top level that is not a mapping, and checks the top-level mapping's
+ *    entries: unknown and repeated keys, values that are not single values,
+ *    aliases that name no anchor.  It also notes the line of every key, so
+ *    that every error names the line, from libyaml's own positions;
+ *  - libcyaml then loads the document, which that pass has made sure fits
+ *    the schema (cyaml's log is not read: its wording is not an interface);
  *  - this file converts the values.  The schema loads every value as a
  *    string on purpose: cyaml's BOOL reads any unknown word ("maybe") as
  *    true and its UINT reads "1.5" as 1 and "010" as 8, and a typo in a
  *    setting must be an error, not a different setting.
- * cyaml names the failing key only in its log and gives no reliable line, so
- * its log is captured and the key's line is found by scanning the text.
+ * ${VAR} expansion is envexpand.c's.
  */
 #include "config.h"
 
@@ -34,8 +36,8 @@
 #define MAX_IDENTIFIER         63 /* PostgreSQL's NAMEDATALEN - 1 */
 /* Timeouts end up in milliseconds (PostgreSQL's lock_timeout is an int of ms). */
 #define MAX_SECONDS (INT_MAX / 1000)
-/* How much of a bad value an error message repeats. */
-#define SHOWN 60
+/* How many bytes of a bad value or key an error message repeats. */
+#define MAX_QUOTED 80
 
 /* The order of the schema's fields below. */
 enum key_id {
@@ -78,107 +80,28 @@ static const char *key_name(int key)
 	return schema_fields[key].key;
 }
 
-/* ---- ${VAR} expansion ---- */
-
-/* ASCII on purpose: both shell names and plain SQL identifiers are ASCII. */
-#define NAME_CHARS "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_"
-
-static bool is_name_char(char c)
-{
-	return c != '\0' && strchr(NAME_CHARS, c) != NULL;
-}
-
-/* The "}" that closes a reference whose body starts at p, skipping nested ones. */
-static const char *find_close(const char *p, const char *end)
-{
-	int depth = 0;
-
-	for (; p < end; p++) {
-		if (p[0] == '$' && p + 1 < end && (p[1] == '$' || p[1] == '{')) {
-			depth += p[1] == '{';
-			p++;
-		} else if (*p == '}' && depth-- == 0) {
-			return p;
-		}
-	}
-	return NULL;
-}
-
-static int expand_span(vmig_buf *b, const char *s, const char *end, vmig_error *err);
+/* ---- quoting ---- */
 
 /*
- * Expands the reference whose body ("NAME}" or "NAME:-default}") starts at p
- * and sets *next past it.  Messages show no more than the name: a default
- * may be a URL with a password in it.
+ * The n bytes at s as a message quotes them: control bytes escaped, cut after
+ * MAX_QUOTED bytes (then followed by "...").  The text lives in *scratch.
  */
-static int expand_ref(vmig_buf *b, const char *p, const char *end, const char **next,
-                      vmig_error *err)
+static const char *quoted(vmig_buf *scratch, const char *s, size_t n)
 {
-	const char *close = find_close(p, end);
-	const char *stop = close ? close : end;
-	size_t n = 0;
-
-	while (p + n < stop && is_name_char(p[n]))
-		n++;
-	if (!close)
-		return vmig_fail(
-		    err, VMIG_ERR_INPUT,
-		    "\"${%.*s\" has no closing \"}\"; write ${NAME} or ${NAME:-default} "
-		    "(and \"$$\" for a literal \"$\")",
-		    (int)n, p);
-	const char *rest = p + n;
-	bool has_default = close - rest >= 2 && rest[0] == ':' && rest[1] == '-';
-	if (n == 0 || isdigit((unsigned char)p[0]) || (rest != close && !has_default))
-		return vmig_fail(err, VMIG_ERR_INPUT,
-		                 "\"${%.*s\" is not a valid reference; write ${NAME} or "
-		                 "${NAME:-default}, NAME being letters, digits and _ (and \"$$\" "
-		                 "for a literal \"$\")",
-		                 (int)(n + 1), p);
-
-	char *name = xstrndup(p, n);
-	const char *value = getenv(name);
-	free(name);
-	*next = close + 1;
-	/* As in the shell, ":-" also replaces a variable that is set but empty. */
-	if (value && *value)
-		vmig_buf_puts(b, value);
-	else if (has_default)
-		return expand_span(b, rest + 2, close, err);
-	return VMIG_OK;
-}
-
-static int expand_span(vmig_buf *b, const char *s, const char *end, vmig_error *err)
-{
-	while (s < end) {
-		if (s[0] == '$' && s + 1 < end && s[1] == '{') {
-			int rc = expand_ref(b, s + 2, end, &s, err);
-			if (rc)
-				return rc;
-			continue;
-		}
-		/* "$$" is one "$"; any other "$" stays, since passwords may hold one. */
-		if (s[0] == '$' && s + 1 < end && s[1] == '$')
-			s++;
-		vmig_buf_putc(b, *s++);
-	}
-	return VMIG_OK;
-}
-
-int vmig_config_expand(const char *text, char **out, vmig_error *err)
-{
-	vmig_buf b = {0};
-	int rc = expand_span(&b, text, text + strlen(text), err);
-
-	if (rc) {
-		vmig_buf_free(&b);
-		*out = NULL;
-		return rc;
-	}
-	*out = vmig_buf_detach(&b);
-	return VMIG_OK;
+	vmig_buf_reset(scratch);
+	vmig_buf_put_escaped(scratch, s, n > MAX_QUOTED ? MAX_QUOTED : n);
+	if (n > MAX_QUOTED)
+		vmig_buf_puts(scratch, "...");
+	return vmig_buf_str(scratch);
 }
 
 /* ---- values ---- */
+
+/* What converting the values needs besides the config: where ${VAR} looks. */
+struct expansion {
+	vmig_env_lookup_fn *lookup;
+	void *ctx;
+};
 
 static void set_string(char **slot, char *value)
 {
@@ -189,28 +112,37 @@ static void set_string(char **slot, char *value)
 /* Digits only, so that neither "1.5" nor "0x10" nor "${VAR}" slips through. */
 static int parse_seconds(const char *s, unsigned *out, vmig_error *err)
 {
-	size_t n = strlen(s);
-	unsigned long v = 0;
+	size_t len = strlen(s);
+	unsigned long seconds = 0;
+	vmig_buf scratch = {0};
+	int rc = VMIG_OK;
 
-	if (n == 0 || strspn(s, "0123456789") != n)
-		return vmig_fail(
-		    err, VMIG_ERR_INPUT, "expected a whole number of seconds, got \"%.*s\"%s",
-		    SHOWN, s, strstr(s, "${") ? " (${VAR} is expanded in string values only)" : "");
-	for (const char *p = s; *p && v <= MAX_SECONDS; p++)
-		v = v * 10 + (unsigned long)(*p - '0');
-	if (v > MAX_SECONDS)
-		return vmig_fail(err, VMIG_ERR_INPUT,
-		                 "expected a whole number of seconds up to %d (about %d days), "
-		                 "got \"%.*s\"",
-		                 MAX_SECONDS, MAX_SECONDS / 86400, SHOWN, s);
-	*out = (unsigned)v;
-	return VMIG_OK;
+	if (len == 0 || strspn(s, "0123456789") != len) {
+		rc = vmig_fail(
+		    err, VMIG_ERR_INPUT, "expected a whole number of seconds, got \"%s\"%s",
+		    quoted(&scratch, s, len),
+		    strstr(s, "${") ? " (${VAR} is expanded in string values only)" : "");
+	} else {
+		for (const char *p = s; *p && seconds <= MAX_SECONDS; p++)
+			seconds = seconds * 10 + (unsigned long)(*p - '0');
+		if (seconds > MAX_SECONDS)
+			rc = vmig_fail(
+			    err, VMIG_ERR_INPUT,
+			    "expected a whole number of seconds up to %d (about %d days), "
+			    "got \"%s\"",
+			    MAX_SECONDS, MAX_SECONDS / 86400, quoted(&scratch, s, len));
+		else
+			*out = (unsigned)seconds;
+	}
+	vmig_buf_free(&scratch);
+	return rc;
 }
 
 /* YAML 1.1's spellings; anything else is a typo rather than a quiet "true". */
 static int parse_bool(const char *s, bool *out, vmig_error *err)
 {
 	static const char *const spellings[][2] = {{"true", "false"}, {"yes", "no"}, {"on", "off"}};
+	vmig_buf scratch = {0};
 
 	for (size_t i = 0; i < sizeof spellings / sizeof spellings[0]; i++) {
 		for (int j = 0; j < 2; j++) {
@@ -220,21 +152,34 @@ static int parse_bool(const char *s, bool *out, vmig_error *err)
 			}
 		}
 	}
-	return vmig_fail(err, VMIG_ERR_INPUT, "expected true or false, got \"%.*s\"", SHOWN, s);
+	vmig_fail(err, VMIG_ERR_INPUT, "expected true or false, got \"%s\"",
+	          quoted(&scratch, s, strlen(s)));
+	vmig_buf_free(&scratch);
+	return VMIG_ERR_INPUT;
+}
+
+static bool is_identifier_char(char c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+	       c == '_';
 }
 
 /* The table name is put into SQL unquoted, so only plain identifiers are safe. */
 static int check_identifier(const char *s, vmig_error *err)
 {
-	size_t n = strlen(s);
+	size_t len = strlen(s), plain = 0;
+	vmig_buf scratch = {0};
 
-	if (n > 0 && n <= MAX_IDENTIFIER && strspn(s, NAME_CHARS) == n &&
-	    !isdigit((unsigned char)s[0]))
+	while (plain < len && is_identifier_char(s[plain]))
+		plain++;
+	if (len > 0 && len <= MAX_IDENTIFIER && plain == len && !isdigit((unsigned char)s[0]))
 		return VMIG_OK;
-	return vmig_fail(err, VMIG_ERR_INPUT,
-	                 "expected a plain SQL identifier (letters, digits and _, not starting "
-	                 "with a digit, at most %d characters), got \"%.*s\"",
-	                 MAX_IDENTIFIER, SHOWN + 20, s);
+	vmig_fail(err, VMIG_ERR_INPUT,
+	          "expected a plain SQL identifier (letters, digits and _, not starting "
+	          "with a digit, at most %d characters), got \"%s\"",
+	          MAX_IDENTIFIER, quoted(&scratch, s, len));
+	vmig_buf_free(&scratch);
+	return VMIG_ERR_INPUT;
 }
 
 /*
@@ -298,9 +243,10 @@ static int set_string_key(vmig_config *cfg, int key, char *s, vmig_error *err)
 	return VMIG_OK;
 }
 
-static int apply_key(vmig_config *cfg, int key, const char *value, vmig_error *err)
+static int apply_key(vmig_config *cfg, const struct expansion *env, int key, const char *value,
+                     vmig_error *err)
 {
-	char *s;
+	char *expanded;
 	int rc;
 
 	switch (key) {
@@ -311,48 +257,12 @@ static int apply_key(vmig_config *cfg, int key, const char *value, vmig_error *e
 	case KEY_WAIT_TIMEOUT:
 		return parse_seconds(value, &cfg->wait_timeout, err);
 	}
-	rc = vmig_config_expand(value, &s, err);
-	return rc ? rc : set_string_key(cfg, key, s, err);
+	rc = vmig_env_expand(value, strlen(value), env->lookup, env->ctx, &expanded, NULL, NULL,
+	                     err);
+	return rc ? rc : set_string_key(cfg, key, expanded, err);
 }
 
-/* ---- locating errors ---- */
-
-/* Whether the line text p (past its indentation) starts a "KEY:" entry. */
-static bool starts_entry(const char *p, const char *key, size_t klen)
-{
-	bool quoted = *p == '"' || *p == '\'';
-
-	if (strncmp(p + quoted, key, klen) != 0)
-		return false;
-	p += quoted + klen;
-	if (quoted && (*p == '"' || *p == '\''))
-		p++;
-	p += strspn(p, " \t");
-	return *p == ':';
-}
-
-/*
- * The line where the nth (1-based) "KEY:" entry starts, 0 when there is none.
- * A scan of the text, matching the block style vmig.yaml is written in (the
- * key may be quoted); for a flow mapping the caller falls back on cyaml's line.
- */
-static unsigned key_line(const char *text, const char *key, int nth)
-{
-	size_t klen = strlen(key);
-	unsigned line = 1;
-
-	if (strncmp(text, "\xEF\xBB\xBF", 3) == 0)
-		text += 3;
-	for (const char *s = text; s; line++) {
-		const char *p = s + strspn(s, " \t");
-		const char *nl = strchr(s, '\n');
-
-		s = nl ? nl + 1 : NULL;
-		if (starts_entry(p, key, klen) && --nth == 0)
-			return line;
-	}
-	return 0;
-}
+/* ---- the libyaml pass ---- */
 
 /* The Levenshtein distance, ignoring case, of two short strings (0-127 chars). */
 static size_t distance(const char *a, const char *b)
@@ -382,161 +292,232 @@ static size_t distance(const char *a, const char *b)
 	return row[lb];
 }
 
-static int unknown_key(const char *where, const char *key, vmig_error *err)
-{
-	vmig_buf known = {0};
-	const char *guess = NULL;
-	size_t best = 4; /* a guess further off than 3 edits is noise */
+/* What a node is, for aliases that stand for one. */
+enum node_kind { NODE_SCALAR, NODE_MAPPING, NODE_LIST };
 
-	for (int k = 0; k < KEY_COUNT; k++) {
-		size_t d = distance(key, key_name(k));
-		if (d < best) {
-			best = d;
-			guess = key_name(k);
-		}
-		vmig_buf_printf(&known, "%s%s", k ? ", " : "", key_name(k));
-	}
-	vmig_fail(err, VMIG_ERR_INPUT, "%s unknown key \"%s\" (known keys: %s)%s%s%s", where, key,
-	          vmig_buf_str(&known), guess ? "; did you mean \"" : "", guess ? guess : "",
-	          guess ? "\"?" : "");
-	vmig_buf_free(&known);
-	return VMIG_ERR_INPUT;
-}
+static const char *const node_words[] = {"a single value", "a mapping", "a list"};
 
-/* ---- cyaml's log ---- */
-
-/* What cyaml's log says about a failure: the only place that names the key. */
-struct cyaml_report {
-	char key[128];     /* the key at fault; "" when not known */
-	char got[64];      /* for "Expecting STRING, got event: X", the X */
-	char problem[256]; /* the first error message, without "Load: " */
-	unsigned line;     /* cyaml's own line, right only for simple cases */
-	bool duplicate;
+/* An anchor ("&name") on a key or a value of the top-level mapping. */
+struct anchor {
+	char *name;
+	enum node_kind kind;
+	char *text; /* a scalar's value (text_len bytes), NULL for the others */
+	size_t text_len;
 };
 
-static void copy_text(char *dst, size_t size, const char *src, size_t len)
-{
-	if (len >= size)
-		len = size - 1;
-	memcpy(dst, src, len);
-	dst[len] = '\0';
-}
+/* The first thing wrong with the top-level mapping's entries, in file order. */
+enum problem_kind {
+	PROBLEM_NONE,
+	PROBLEM_UNKNOWN_KEY,  /* text: the key */
+	PROBLEM_REPEATED_KEY, /* key, first_line */
+	PROBLEM_NOT_SINGLE,   /* key, got */
+	PROBLEM_KEY_NOT_NAME, /* got */
+	PROBLEM_NO_ANCHOR,    /* key (or -1 for a key that is an alias), text: the alias */
+	PROBLEM_NUL_BYTE,     /* key */
+};
 
-static bool skip_prefix(const char **s, const char *prefix)
-{
-	size_t n = strlen(prefix);
-
-	if (strncmp(*s, prefix, n) != 0)
-		return false;
-	*s += n;
-	return true;
-}
-
-/* Reads the first error and the backtrace below it (see libcyaml's load.c). */
-static void note_cyaml_message(struct cyaml_report *rep, const char *s)
-{
-	const char *p = strstr(s, "(line: ");
-
-	if (skip_prefix(&s, "  in mapping field '")) {
-		if (!rep->key[0])
-			copy_text(rep->key, sizeof rep->key, s, strcspn(s, "'"));
-		if (p && !rep->line)
-			rep->line = (unsigned)strtoul(p + 7, NULL, 10);
-		return;
-	}
-	if (skip_prefix(&s, "  in mapping ")) {
-		if (p && !rep->line)
-			rep->line = (unsigned)strtoul(p + 7, NULL, 10);
-		return;
-	}
-	if (!skip_prefix(&s, "Load: ") || rep->problem[0] || strcmp(s, "Backtrace:") == 0)
-		return;
-	copy_text(rep->problem, sizeof rep->problem, s, strlen(s));
-	if (skip_prefix(&s, "Unexpected key: ")) {
-		copy_text(rep->key, sizeof rep->key, s, strlen(s));
-	} else if (skip_prefix(&s, "Mapping field already seen: ")) {
-		copy_text(rep->key, sizeof rep->key, s, strlen(s));
-		rep->duplicate = true;
-	} else if ((p = strstr(s, "got event: ")) != NULL) {
-		copy_text(rep->got, sizeof rep->got, p + 11, strlen(p + 11));
-	}
-}
-
-static void on_cyaml_log(cyaml_log_t level, void *ctx, const char *fmt, va_list args)
-{
-	char msg[512];
-
-	if (level < CYAML_LOG_ERROR)
-		return;
-	vsnprintf(msg, sizeof msg, fmt, args);
-	msg[strcspn(msg, "\n")] = '\0';
-	note_cyaml_message(ctx, msg);
-}
-
-/* cyaml allocates through the project's allocator, which aborts on exhaustion. */
-static void *cyaml_alloc(void *ctx, void *ptr, size_t size)
-{
-	(void)ctx;
-	if (size == 0) {
-		free(ptr);
-		return NULL;
-	}
-	return xrealloc(ptr, size);
-}
-
-static const char *describe_event(const char *event)
-{
-	if (strcmp(event, "MAPPING_START") == 0)
-		return "a mapping";
-	if (strcmp(event, "SEQUENCE_START") == 0)
-		return "a list";
-	return event;
-}
-
-static int duplicate_key(const char *where, const char *key, unsigned first, vmig_error *err)
-{
-	char seen[48] = "";
-
-	if (first)
-		snprintf(seen, sizeof seen, " (first on line %u)", first);
-	return vmig_fail(err, VMIG_ERR_INPUT, "%s %s: given twice%s; keep one", where, key, seen);
-}
-
-static int cyaml_failure(const char *path, const char *text, const struct cyaml_report *rep,
-                         cyaml_err_t code, vmig_error *err)
-{
+struct problem {
+	enum problem_kind kind;
 	unsigned line;
-	char where[4096 + 32];
+	int key; /* the known key it is about, -1 when none */
+	char *text;
+	size_t text_len;
+	unsigned first_line;
+	enum node_kind got;
+};
 
-	/* Without an error message, cyaml's key is only the last field it saw. */
-	if (!rep->problem[0] || !rep->key[0])
-		return vmig_fail(err, VMIG_ERR_INPUT,
-		                 "%s:%u: cannot read the settings (%s); write one \"key: value\" "
-		                 "setting per line",
-		                 path, rep->line ? rep->line : 1,
-		                 rep->problem[0] ? rep->problem : cyaml_strerror(code));
-	line = key_line(text, rep->key, rep->duplicate ? 2 : 1);
-	snprintf(where, sizeof where, "%s:%u:", path, line ? line : rep->line ? rep->line : 1);
-	if (code == CYAML_ERR_INVALID_KEY)
-		return unknown_key(where, rep->key, err);
-	if (rep->duplicate)
-		return duplicate_key(where, rep->key, key_line(text, rep->key, 1), err);
-	if (rep->got[0])
-		return vmig_fail(err, VMIG_ERR_INPUT,
-		                 "%s %s: expected a single value, got %s; write the value on the "
-		                 "key's line, in quotes if it starts with \"{\", \"[\" or \"- \"",
-		                 where, rep->key, describe_event(rep->got));
-	return vmig_fail(err, VMIG_ERR_INPUT, "%s %s: %s", where, rep->key, rep->problem);
-}
-
-/* ---- the libyaml pass ---- */
-
-/* What the libyaml pass learns: whether there are settings at all. */
+/* What the libyaml pass learns. */
 struct outline {
 	int documents;
 	bool seen_top;
-	bool empty; /* no top-level node, or a null one ("---" alone, "~") */
+	bool empty;        /* no top-level node, or a null one ("---" alone, "~") */
+	unsigned top_line; /* where the top-level mapping starts */
+	int depth;         /* 1 inside the top-level mapping, more inside its values */
+	bool want_key;     /* at depth 1: the next node is a key, not a value */
+	int value_key;     /* the known key whose value comes next; -1 for an unknown one */
+	unsigned key_line[KEY_COUNT]; /* 0: the key is not in the file */
+	struct problem problem;
+	struct anchor *anchors;
+	size_t nanchors, anchors_cap;
 };
+
+static void outline_free(struct outline *o)
+{
+	for (size_t i = 0; i < o->nanchors; i++) {
+		free(o->anchors[i].name);
+		free(o->anchors[i].text);
+	}
+	free(o->anchors);
+	free(o->problem.text);
+}
+
+static unsigned line_of(const yaml_event_t *ev)
+{
+	return (unsigned)ev->start_mark.line + 1;
+}
+
+/* Records p unless an earlier problem is recorded already (p.text is then freed). */
+static void note_problem(struct outline *o, struct problem p)
+{
+	if (o->problem.kind != PROBLEM_NONE) {
+		free(p.text);
+		return;
+	}
+	o->problem = p;
+}
+
+static void add_anchor(struct outline *o, const yaml_char_t *name, enum node_kind kind,
+                       const yaml_event_t *scalar)
+{
+	struct anchor *a;
+
+	if (!name)
+		return;
+	XGROW(o->anchors, o->anchors_cap, o->nanchors + 1);
+	a = &o->anchors[o->nanchors++];
+	a->name = xstrdup((const char *)name);
+	a->kind = kind;
+	a->text = NULL;
+	a->text_len = 0;
+	if (scalar) {
+		a->text_len = scalar->data.scalar.length;
+		a->text = xmalloc(a->text_len + 1);
+		memcpy(a->text, scalar->data.scalar.value, a->text_len);
+		a->text[a->text_len] = '\0';
+	}
+}
+
+/* The anchor an alias names (the latest of that name), or NULL. */
+static const struct anchor *find_anchor(const struct outline *o, const yaml_char_t *name)
+{
+	for (size_t i = o->nanchors; i-- > 0;)
+		if (strcmp(o->anchors[i].name, (const char *)name) == 0)
+			return &o->anchors[i];
+	return NULL;
+}
+
+static struct problem no_anchor(const yaml_event_t *ev, int key)
+{
+	const char *name = (const char *)ev->data.alias.anchor;
+
+	return (struct problem){.kind = PROBLEM_NO_ANCHOR,
+	                        .line = line_of(ev),
+	                        .key = key,
+	                        .text = xstrdup(name),
+	                        .text_len = strlen(name)};
+}
+
+/* A key of the top-level mapping, text_len bytes at text, on line. */
+static void note_key(struct outline *o, const char *text, size_t text_len, unsigned line)
+{
+	o->value_key = -1;
+	for (int k = 0; k < KEY_COUNT; k++) {
+		if (strlen(key_name(k)) != text_len || memcmp(text, key_name(k), text_len) != 0)
+			continue;
+		o->value_key = k;
+		if (o->key_line[k])
+			note_problem(o, (struct problem){.kind = PROBLEM_REPEATED_KEY,
+			                                 .line = line,
+			                                 .key = k,
+			                                 .first_line = o->key_line[k]});
+		else
+			o->key_line[k] = line;
+		return;
+	}
+	char *copy = xmalloc(text_len + 1);
+	memcpy(copy, text, text_len);
+	copy[text_len] = '\0';
+	note_problem(o, (struct problem){.kind = PROBLEM_UNKNOWN_KEY,
+	                                 .line = line,
+	                                 .key = -1,
+	                                 .text = copy,
+	                                 .text_len = text_len});
+}
+
+/* A key node at depth 1: a scalar, an alias of one, or (wrongly) a collection. */
+static void note_key_event(struct outline *o, const yaml_event_t *ev)
+{
+	const struct anchor *a;
+
+	/* After the first problem nothing more is reported, so nothing is noted. */
+	if (o->problem.kind != PROBLEM_NONE)
+		return;
+	switch (ev->type) {
+	case YAML_SCALAR_EVENT:
+		add_anchor(o, ev->data.scalar.anchor, NODE_SCALAR, ev);
+		note_key(o, (const char *)ev->data.scalar.value, ev->data.scalar.length,
+		         line_of(ev));
+		return;
+	case YAML_ALIAS_EVENT:
+		a = find_anchor(o, ev->data.alias.anchor);
+		if (!a) {
+			o->value_key = -1;
+			note_problem(o, no_anchor(ev, -1));
+		} else if (a->kind == NODE_SCALAR) {
+			note_key(o, a->text, a->text_len, line_of(ev));
+		} else {
+			o->value_key = -1;
+			note_problem(o, (struct problem){.kind = PROBLEM_KEY_NOT_NAME,
+			                                 .line = line_of(ev),
+			                                 .key = -1,
+			                                 .got = a->kind});
+		}
+		return;
+	default: /* a mapping or a list used as a key */
+		o->value_key = -1;
+		note_problem(o, (struct problem){.kind = PROBLEM_KEY_NOT_NAME,
+		                                 .line = line_of(ev),
+		                                 .key = -1,
+		                                 .got = ev->type == YAML_MAPPING_START_EVENT
+		                                            ? NODE_MAPPING
+		                                            : NODE_LIST});
+		return;
+	}
+}
+
+/* A value node at depth 1: it must be a single value (or an alias of one). */
+static void note_value_event(struct outline *o, const yaml_event_t *ev)
+{
+	int key = o->value_key;
+	const struct anchor *a;
+	enum node_kind got = NODE_SCALAR;
+
+	if (o->problem.kind != PROBLEM_NONE)
+		return;
+	switch (ev->type) {
+	case YAML_SCALAR_EVENT:
+		add_anchor(o, ev->data.scalar.anchor, NODE_SCALAR, ev);
+		/* cyaml's strings end at a NUL, so "5\0junk" would quietly read as 5. */
+		if (key >= 0 && memchr(ev->data.scalar.value, '\0', ev->data.scalar.length))
+			note_problem(o, (struct problem){.kind = PROBLEM_NUL_BYTE,
+			                                 .line = o->key_line[key],
+			                                 .key = key});
+		return;
+	case YAML_ALIAS_EVENT:
+		a = find_anchor(o, ev->data.alias.anchor);
+		if (!a && key >= 0) {
+			note_problem(o, no_anchor(ev, key));
+			return;
+		}
+		if (!a || a->kind == NODE_SCALAR)
+			return;
+		got = a->kind;
+		break;
+	case YAML_MAPPING_START_EVENT:
+		add_anchor(o, ev->data.mapping_start.anchor, NODE_MAPPING, NULL);
+		got = NODE_MAPPING;
+		break;
+	default:
+		add_anchor(o, ev->data.sequence_start.anchor, NODE_LIST, NULL);
+		got = NODE_LIST;
+		break;
+	}
+	if (key >= 0)
+		note_problem(o, (struct problem){.kind = PROBLEM_NOT_SINGLE,
+		                                 .line = o->key_line[key],
+		                                 .key = key,
+		                                 .got = got});
+}
 
 static bool is_null_scalar(const yaml_event_t *ev)
 {
@@ -554,12 +535,16 @@ static bool is_null_scalar(const yaml_event_t *ev)
 /* Checks the first document's top-level node: it must be a mapping (or nothing). */
 static int note_top(const char *path, const yaml_event_t *ev, struct outline *o, vmig_error *err)
 {
-	unsigned line = (unsigned)ev->start_mark.line + 1;
 	const char *got = "a list";
 
 	o->seen_top = true;
-	if (ev->type == YAML_MAPPING_START_EVENT)
+	if (ev->type == YAML_MAPPING_START_EVENT) {
+		add_anchor(o, ev->data.mapping_start.anchor, NODE_MAPPING, NULL);
+		o->top_line = line_of(ev);
+		o->depth = 1;
+		o->want_key = true;
 		return VMIG_OK;
+	}
 	if (ev->type == YAML_SCALAR_EVENT && is_null_scalar(ev)) {
 		o->empty = true;
 		return VMIG_OK;
@@ -569,7 +554,31 @@ static int note_top(const char *path, const yaml_event_t *ev, struct outline *o,
 	return vmig_fail(err, VMIG_ERR_INPUT,
 	                 "%s:%u: expected settings as \"key: value\" lines, got %s; write one "
 	                 "setting per line, e.g. \"lock_timeout: 60\"",
-	                 path, line, got);
+	                 path, line_of(ev), got);
+}
+
+/* A node event inside the top-level mapping (depth >= 1). */
+static void note_entry_event(struct outline *o, const yaml_event_t *ev)
+{
+	bool starts = ev->type == YAML_MAPPING_START_EVENT || ev->type == YAML_SEQUENCE_START_EVENT;
+	bool ends = ev->type == YAML_MAPPING_END_EVENT || ev->type == YAML_SEQUENCE_END_EVENT;
+
+	if (ends) {
+		o->depth--;
+		if (o->depth == 1) /* a key or value that was a collection is complete */
+			o->want_key = !o->want_key;
+		return;
+	}
+	if (o->depth == 1) {
+		if (o->want_key)
+			note_key_event(o, ev);
+		else
+			note_value_event(o, ev);
+		if (!starts)
+			o->want_key = !o->want_key;
+	}
+	if (starts)
+		o->depth++;
 }
 
 static int note_event(const char *path, const yaml_event_t *ev, struct outline *o, vmig_error *err)
@@ -580,24 +589,43 @@ static int note_event(const char *path, const yaml_event_t *ev, struct outline *
 			return VMIG_OK;
 		/* cyaml would quietly ignore the rest: settings there would not apply. */
 		return vmig_fail(err, VMIG_ERR_INPUT,
-		                 "%s:%zu: a second YAML document starts here; vmig reads only the "
+		                 "%s:%u: a second YAML document starts here; vmig reads only the "
 		                 "first, so move these settings up and remove the \"---\"",
-		                 path, ev->start_mark.line + 1);
+		                 path, line_of(ev));
 	case YAML_SCALAR_EVENT:
 	case YAML_ALIAS_EVENT:
 	case YAML_SEQUENCE_START_EVENT:
 	case YAML_MAPPING_START_EVENT:
+	case YAML_SEQUENCE_END_EVENT:
+	case YAML_MAPPING_END_EVENT:
+		if (o->depth >= 1) {
+			note_entry_event(o, ev);
+			return VMIG_OK;
+		}
 		return o->seen_top ? VMIG_OK : note_top(path, ev, o, err);
 	default:
 		return VMIG_OK;
 	}
 }
 
+/* The line (1-based) of byte offset in text: LF, CRLF and lone CR end a line, as in YAML. */
+static size_t line_at_offset(const char *text, size_t len, size_t offset)
+{
+	size_t line = 1;
+
+	for (size_t i = 0; i < offset && i < len; i++)
+		line +=
+		    text[i] == '\n' || (text[i] == '\r' && (i + 1 >= len || text[i + 1] != '\n'));
+	return line;
+}
+
 /*
  * libyaml notices an unclosed "[" or quote only where the text runs out, so
- * for those the line that opened it is the one to fix.
+ * for those the line that opened it is the one to fix.  Its reader (bad
+ * bytes) gives an offset instead of a line.
  */
-static int syntax_error(const char *path, const yaml_parser_t *parser, vmig_error *err)
+static int syntax_error(const char *path, const char *text, size_t len, const yaml_parser_t *parser,
+                        vmig_error *err)
 {
 	const char *ctx = parser->context;
 	size_t noticed = parser->problem_mark.line + 1;
@@ -607,6 +635,14 @@ static int syntax_error(const char *path, const yaml_parser_t *parser, vmig_erro
 
 	if (parser->error == YAML_MEMORY_ERROR)
 		return vmig_fail(err, VMIG_ERR_RUNTIME, "%s: out of memory reading it", path);
+	if (parser->error == YAML_READER_ERROR)
+		return vmig_fail(
+		    err, VMIG_ERR_INPUT,
+		    "%s:%zu: not valid YAML text: %s (byte 0x%02x at offset %zu); save "
+		    "the file as UTF-8 text without control characters",
+		    path, line_at_offset(text, len, parser->problem_offset),
+		    parser->problem ? parser->problem : "unreadable",
+		    (unsigned)parser->problem_value & 0xffu, parser->problem_offset);
 	if (unclosed && started != noticed)
 		snprintf(detail, sizeof detail,
 		         " (%s that starts on this line; noticed on line %zu)", ctx, noticed);
@@ -630,11 +666,11 @@ static int outline_yaml(const char *path, const char *text, size_t len, struct o
 	int rc = VMIG_OK;
 
 	if (!yaml_parser_initialize(&parser))
-		return syntax_error(path, &parser, err);
+		return syntax_error(path, text, len, &parser, err);
 	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
 	while (!done && !rc) {
 		if (!yaml_parser_parse(&parser, &ev)) {
-			rc = syntax_error(path, &parser, err);
+			rc = syntax_error(path, text, len, &parser, err);
 			break;
 		}
 		rc = note_event(path, &ev, o, err);
@@ -647,18 +683,96 @@ static int outline_yaml(const char *path, const char *text, size_t len, struct o
 	return rc;
 }
 
-/* ---- the file ---- */
+/* ---- reporting the libyaml pass's problem ---- */
 
-static int apply_file(vmig_config *cfg, const char *text, const struct raw_settings *raw,
-                      vmig_error *err)
+static int unknown_key(const char *path, const struct problem *p, vmig_error *err)
+{
+	vmig_buf known = {0}, scratch = {0};
+	const char *guess = NULL;
+	size_t best = 4; /* a guess further off than 3 edits is noise */
+
+	for (int k = 0; k < KEY_COUNT; k++) {
+		size_t d = distance(p->text, key_name(k));
+		if (d < best) {
+			best = d;
+			guess = key_name(k);
+		}
+		vmig_buf_printf(&known, "%s%s", k ? ", " : "", key_name(k));
+	}
+	vmig_fail(err, VMIG_ERR_INPUT, "%s:%u: unknown key \"%s\" (known keys: %s)%s%s%s", path,
+	          p->line, quoted(&scratch, p->text, p->text_len), vmig_buf_str(&known),
+	          guess ? "; did you mean \"" : "", guess ? guess : "", guess ? "\"?" : "");
+	vmig_buf_free(&known);
+	vmig_buf_free(&scratch);
+	return VMIG_ERR_INPUT;
+}
+
+static int report_problem(const char *path, const struct problem *p, vmig_error *err)
+{
+	vmig_buf scratch = {0};
+	const char *key = p->key >= 0 ? key_name(p->key) : NULL;
+
+	switch (p->kind) {
+	case PROBLEM_UNKNOWN_KEY:
+		return unknown_key(path, p, err);
+	case PROBLEM_REPEATED_KEY:
+		return vmig_fail(err, VMIG_ERR_INPUT,
+		                 "%s:%u: %s: given twice (first on line %u); keep one", path,
+		                 p->line, key, p->first_line);
+	case PROBLEM_NOT_SINGLE:
+		return vmig_fail(
+		    err, VMIG_ERR_INPUT,
+		    "%s:%u: %s: expected a single value, got %s; write the value on the "
+		    "key's line, in quotes if it starts with \"{\", \"[\" or \"- \"",
+		    path, p->line, key, node_words[p->got]);
+	case PROBLEM_KEY_NOT_NAME:
+		return vmig_fail(
+		    err, VMIG_ERR_INPUT,
+		    "%s:%u: expected a key such as \"lock_timeout\", got %s; write one "
+		    "\"key: value\" setting per line",
+		    path, p->line, node_words[p->got]);
+	case PROBLEM_NO_ANCHOR: {
+		const char *alias = quoted(&scratch, p->text, p->text_len);
+		vmig_fail(err, VMIG_ERR_INPUT,
+		          "%s:%u: %s%salias \"*%s\" names no anchor above it; write the value "
+		          "itself, or mark it \"&%s\" where it is first given",
+		          path, p->line, key ? key : "", key ? ": " : "", alias, alias);
+		vmig_buf_free(&scratch);
+		return VMIG_ERR_INPUT;
+	}
+	case PROBLEM_NUL_BYTE:
+		return vmig_fail(err, VMIG_ERR_INPUT,
+		                 "%s:%u: %s: the value holds a NUL byte (\"\\0\"); remove it", path,
+		                 p->line, key);
+	case PROBLEM_NONE:
+		break;
+	}
+	return VMIG_OK;
+}
+
+/* ---- the settings ---- */
+
+/* cyaml allocates through the project's allocator, which aborts on exhaustion. */
+static void *cyaml_alloc(void *ctx, void *ptr, size_t size)
+{
+	(void)ctx;
+	if (size == 0) {
+		free(ptr);
+		return NULL;
+	}
+	return xrealloc(ptr, size);
+}
+
+static int apply_settings(vmig_config *cfg, const struct expansion *env,
+                          const struct raw_settings *raw, const struct outline *o, vmig_error *err)
 {
 	for (int k = 0; k < KEY_COUNT; k++) {
 		if (!raw->value[k])
 			continue;
-		int rc = apply_key(cfg, k, raw->value[k], err);
+		int rc = apply_key(cfg, env, k, raw->value[k], err);
 		if (rc) {
-			unsigned line = key_line(text, key_name(k), 1);
-			vmig_error_prefix(err, "%s:%u: %s", cfg->path, line ? line : 1,
+			vmig_error_prefix(err, "%s:%u: %s", cfg->path,
+			                  o->key_line[k] ? o->key_line[k] : o->top_line,
 			                  key_name(k));
 			return rc;
 		}
@@ -667,32 +781,73 @@ static int apply_file(vmig_config *cfg, const char *text, const struct raw_setti
 }
 
 /* Reads the settings in text (the file cfg->path) into cfg. */
-static int load_file(vmig_config *cfg, const char *text, size_t len, vmig_error *err)
+static int read_settings(vmig_config *cfg, const struct expansion *env, const char *text,
+                         size_t len, vmig_error *err)
 {
-	struct outline o = {0};
-	struct cyaml_report rep = {.duplicate = false};
+	struct outline o = {.value_key = -1};
 	struct raw_settings *raw = NULL;
 	const cyaml_config_t cyaml = {
-	    .log_fn = on_cyaml_log,
-	    .log_ctx = &rep,
+	    .log_fn = NULL, /* every error is found and placed by the libyaml pass */
 	    .mem_fn = cyaml_alloc,
 	    .log_level = CYAML_LOG_ERROR,
 	};
 	cyaml_err_t code;
 	int rc = outline_yaml(cfg->path, text, len, &o, err);
 
-	if (rc || o.empty)
+	if (!rc && o.problem.kind != PROBLEM_NONE)
+		rc = report_problem(cfg->path, &o.problem, err);
+	if (rc || o.empty) {
+		outline_free(&o);
 		return rc;
+	}
 	code = cyaml_load_data((const uint8_t *)text, len, &cyaml, &schema, (cyaml_data_t **)&raw,
 	                       NULL);
-	if (code != CYAML_OK)
-		return cyaml_failure(cfg->path, text, &rep, code, err);
-	if (!raw)
-		return VMIG_OK;
-	rc = apply_file(cfg, text, raw, err);
-	cyaml_free(&cyaml, &schema, raw, 0);
+	if (code != CYAML_OK) {
+		/* Not expected after the libyaml pass; still an error, never a guess. */
+		rc = vmig_fail(err, VMIG_ERR_INPUT,
+		               "%s:%u: cannot read the settings (%s); write one \"key: value\" "
+		               "setting per line",
+		               cfg->path, o.top_line ? o.top_line : 1, cyaml_strerror(code));
+	} else if (raw) {
+		rc = apply_settings(cfg, env, raw, &o, err);
+		cyaml_free(&cyaml, &schema, raw, 0);
+	}
+	outline_free(&o);
 	return rc;
 }
+
+static void set_defaults(vmig_config *cfg)
+{
+	memset(cfg, 0, sizeof *cfg);
+	cfg->version_table = xstrdup(VMIG_DEFAULT_VERSION_TABLE);
+	cfg->transaction_per_migration = true;
+	cfg->lock_timeout = VMIG_DEFAULT_LOCK_TIMEOUT;
+	cfg->wait_timeout = VMIG_DEFAULT_WAIT_TIMEOUT;
+}
+
+int vmig_config_parse(const char *name, const char *text, size_t len, vmig_env_lookup_fn *lookup,
+                      void *lookup_ctx, vmig_config *out, vmig_error *err)
+{
+	const struct expansion env = {.lookup = lookup ? lookup : vmig_env_getenv,
+	                              .ctx = lookup_ctx};
+	vmig_config cfg;
+	int rc;
+
+	set_defaults(&cfg);
+	cfg.path = xstrdup(name);
+	rc = read_settings(&cfg, &env, text ? text : "", text ? len : 0, err);
+	if (rc) {
+		vmig_config_free(&cfg);
+		memset(out, 0, sizeof *out);
+		return rc;
+	}
+	if (!cfg.migrations_dir)
+		cfg.migrations_dir = xstrdup(DEFAULT_MIGRATIONS_DIR);
+	*out = cfg;
+	return VMIG_OK;
+}
+
+/* ---- the file ---- */
 
 /* The whole file into out; 0 or an errno value. */
 static int read_text(const char *path, vmig_buf *out)
@@ -755,26 +910,24 @@ static void apply_overrides(vmig_config *cfg, const vmig_config_overrides *ov)
 int vmig_config_load(const vmig_config_overrides *ov, vmig_config *out, vmig_error *err)
 {
 	static const vmig_config_overrides none;
-	vmig_config cfg = {
-	    .version_table = xstrdup(VMIG_DEFAULT_VERSION_TABLE),
-	    .transaction_per_migration = true,
-	    .lock_timeout = VMIG_DEFAULT_LOCK_TIMEOUT,
-	    .wait_timeout = VMIG_DEFAULT_WAIT_TIMEOUT,
-	};
+	vmig_config cfg;
+	char *path = NULL;
 	vmig_buf text = {0};
 	int rc;
 
 	memset(out, 0, sizeof *out);
 	if (!ov)
 		ov = &none;
-	rc = find_config(ov, &cfg.path, &text, err);
-	if (!rc && cfg.path)
-		rc = load_file(&cfg, vmig_buf_str(&text), text.len, err);
+	rc = find_config(ov, &path, &text, err);
+	if (!rc && path)
+		rc = vmig_config_parse(path, vmig_buf_str(&text), text.len, vmig_env_getenv, NULL,
+		                       &cfg, err);
+	else if (!rc)
+		set_defaults(&cfg);
+	free(path);
 	vmig_buf_free(&text);
-	if (rc) {
-		vmig_config_free(&cfg);
+	if (rc)
 		return rc;
-	}
 	apply_overrides(&cfg, ov);
 	*out = cfg;
 	return VMIG_OK;
@@ -790,4 +943,9 @@ void vmig_config_free(vmig_config *cfg)
 	free(cfg->version_table);
 	free(cfg->version_table_schema);
 	memset(cfg, 0, sizeof *cfg);
+}
+
+int vmig_config_expand(const char *text, char **out, vmig_error *err)
+{
+	return vmig_env_expand(text, strlen(text), vmig_env_getenv, NULL, out, NULL, NULL, err);
 }

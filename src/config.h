@@ -11,6 +11,7 @@
 #ifndef VMIG_CONFIG_H
 #define VMIG_CONFIG_H
 
+#include "envexpand.h"
 #include "error.h"
 
 #include <stdbool.h>
@@ -40,18 +41,33 @@ typedef struct vmig_config {
 } vmig_config;
 
 /*
- * Resolves the settings.  On error returns VMIG_ERR_INPUT with a message that
- * names the file, the line and the key at fault; *out is then left zeroed.
+ * Resolves the settings: finds the config file, reads it with
+ * vmig_config_parse (variables from the environment), then applies the flags
+ * and the environment's fallbacks.  On error returns VMIG_ERR_INPUT with a
+ * message that names the file, the line and the key at fault (or
+ * VMIG_ERR_RUNTIME when memory runs out inside libyaml); *out is then zeroed.
  */
 int vmig_config_load(const vmig_config_overrides *ov, vmig_config *out, vmig_error *err);
+
+/*
+ * Reads the settings of a config file already in memory: text[0..len), which
+ * need not be NUL-terminated, as the file called name (used in messages, and
+ * as the folder that migrations_dir is relative to).  Every key not in the
+ * text has its default; migrations_dir defaults to "migrations".  String
+ * values expand ${VAR} with lookup(lookup_ctx, VAR) (NULL: vmig_env_getenv).
+ * No flag and no environment fallback ($DATABASE_URL) is applied: that is
+ * vmig_config_load's.  Errors as vmig_config_load's; on success out->path is
+ * a copy of name.  Touches no file and no global state.
+ */
+int vmig_config_parse(const char *name, const char *text, size_t len, vmig_env_lookup_fn *lookup,
+                      void *lookup_ctx, vmig_config *out, vmig_error *err);
 
 void vmig_config_free(vmig_config *cfg);
 
 /*
- * Expands ${VAR} and ${VAR:-default} in text from the environment.
- * An unset ${VAR} without a default becomes "".  `$$` is a literal `$`.
- * On a malformed reference (no closing brace, bad name) returns VMIG_ERR_INPUT
- * with a message saying what is wrong; *out is a new string the caller frees.
+ * Expands ${VAR} and ${VAR:-default} in the NUL-terminated text from the
+ * environment: vmig_env_expand (envexpand.h, which gives the rules) with
+ * vmig_env_getenv.  *out is a new string the caller frees, NULL on error.
  */
 int vmig_config_expand(const char *text, char **out, vmig_error *err);
 

@@ -4,6 +4,8 @@
 #include "testutil.h"
 
 #include "config.h"
+#include "buf.h"
+#include "envexpand.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +25,7 @@ static void clear_env(void)
 	unsetenv("VMIG_T_HOST");
 	unsetenv("VMIG_T_EMPTY");
 	unsetenv("VMIG_T_UNSET");
+	unsetenv("HOST");
 }
 
 static int setup(void **state)
@@ -235,6 +238,150 @@ static void test_expand_malformed_references(void **state)
 	}
 }
 
+/* A fixed environment for vmig_env_expand: NAME=VALUE pairs in an array. */
+static const char *table_lookup(void *ctx, const char *name)
+{
+	const char *const *pairs = ctx;
+
+	for (size_t i = 0; pairs[i]; i += 2)
+		if (strcmp(pairs[i], name) == 0)
+			return pairs[i + 1];
+	return NULL;
+}
+
+static const char *const test_env[] = {"HOST", "db", "EMPTY", "", "DOLLAR", "${HOST}$$", NULL};
+
+static void test_expand_with_a_lookup(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *text;
+		const char *want;
+	} cases[] = {
+	    {"postgresql://${HOST}/app", "postgresql://db/app"},
+	    {"${NOPE:-${EMPTY:-${HOST}}}", "db"},
+	    {"${EMPTY}|${NOPE}", "|"},
+	    /* A value is inserted as it is, never expanded again. */
+	    {"${DOLLAR}", "${HOST}$$"},
+	    {"${HOST:-}:${NOPE:-a$$b}:$}", "db:a$b:$}"},
+	    {"", ""},
+	};
+	/* The environment of the process plays no part. */
+	setenv("HOST", "from-the-environment", 1);
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		char *out = NULL;
+		size_t out_len = 99, at = 99;
+		vmig_error err = {0};
+		int rc = vmig_env_expand(cases[i].text, strlen(cases[i].text), table_lookup,
+		                         (void *)test_env, &out, &out_len, &at, &err);
+		if (rc != VMIG_OK)
+			print_error("case %zu: %s\n", i, err.msg);
+		assert_int_equal(rc, VMIG_OK);
+		assert_string_equal(out, cases[i].want);
+		assert_int_equal(out_len, strlen(cases[i].want));
+		assert_int_equal(at, 99); /* only set on an error */
+		free(out);
+	}
+	unsetenv("HOST");
+}
+
+static void test_expand_takes_a_length_and_any_bytes(void **state)
+{
+	(void)state;
+	static const char text[] = "a\0${HOST}\0b${HOST}";
+	char *out = NULL;
+	size_t out_len = 0;
+	vmig_error err = {0};
+
+	/* Not NUL-terminated where it stops: the second reference is cut off. */
+	assert_int_equal(
+	    vmig_env_expand(text, 12, table_lookup, (void *)test_env, &out, &out_len, NULL, &err),
+	    VMIG_OK);
+	assert_int_equal(out_len, 7);
+	assert_memory_equal(out, "a\0db\0b$", 8);
+	free(out);
+	/* With the environment (lookup NULL) and no out_len. */
+	setenv("VMIG_T_HOST", "h", 1);
+	assert_int_equal(vmig_env_expand("${VMIG_T_HOST}", 14, NULL, NULL, &out, NULL, NULL, &err),
+	                 VMIG_OK);
+	assert_string_equal(out, "h");
+	free(out);
+	assert_int_equal(vmig_env_expand(NULL, 0, NULL, NULL, &out, &out_len, NULL, &err), VMIG_OK);
+	assert_string_equal(out, "");
+	free(out);
+}
+
+static void test_expand_errors_give_their_position(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *text;
+		size_t at;
+		const char *says;
+	} cases[] = {
+	    {"ab${HOST", 2, "\"${HOST\" has no closing \"}\""},
+	    {"${HOST:-x}${A-b}", 10, "\"${A-\" is not a valid reference"},
+	    {"${NOPE:-${1x}}", 8, "\"${1x}\" is not a valid reference"},
+	    /* A default that is not used is checked all the same: a typo must not
+	     * wait for the machine where the variable is unset. */
+	    {"${HOST:-${bad name}}", 8, "\"${bad \" is not a valid reference"},
+	    {"${HOST:-${A}", 0, "\"${HOST\" has no closing"},
+	    /* Control bytes are shown escaped; nothing of a default is shown. */
+	    {"${A\x1b[2J}", 0, "\"${A\\x1b\" is not a valid reference"},
+	    {"${A\n}", 0, "\"${A\\n\""},
+	    {"${PW:-s3cret", 0, "\"${PW\" has no closing"},
+	};
+
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		char *out = (char *)"untouched";
+		size_t at = 99;
+		vmig_error err = {0};
+		assert_int_equal(vmig_env_expand(cases[i].text, strlen(cases[i].text), table_lookup,
+		                                 (void *)test_env, &out, NULL, &at, &err),
+		                 VMIG_ERR_INPUT);
+		assert_null(out);
+		assert_int_equal(err.code, VMIG_ERR_INPUT);
+		if (at != cases[i].at)
+			print_error("case %zu: offset %zu, expected %zu\n", i, at, cases[i].at);
+		assert_int_equal(at, cases[i].at);
+		assert_contains(err.msg, cases[i].says);
+		assert_contains(err.msg, "${NAME:-default}");
+		assert_not_contains(err.msg, "s3cret");
+		for (const char *m = err.msg; *m; m++)
+			assert_false((unsigned char)*m < 0x20);
+	}
+}
+
+static void test_expand_nesting_is_bounded(void **state)
+{
+	(void)state;
+	vmig_buf text = {0};
+	char *out = NULL;
+	size_t at = 0;
+	vmig_error err = {0};
+
+	for (int depth = 1; depth <= VMIG_ENV_MAX_DEPTH + 1; depth++) {
+		vmig_buf_reset(&text);
+		for (int i = 0; i < depth; i++)
+			vmig_buf_puts(&text, "${NOPE:-");
+		vmig_buf_puts(&text, "x");
+		for (int i = 0; i < depth; i++)
+			vmig_buf_putc(&text, '}');
+		int rc = vmig_env_expand(vmig_buf_str(&text), text.len, table_lookup,
+		                         (void *)test_env, &out, NULL, &at, &err);
+		if (depth <= VMIG_ENV_MAX_DEPTH) {
+			assert_int_equal(rc, VMIG_OK);
+			assert_string_equal(out, "x");
+			free(out);
+		} else {
+			assert_int_equal(rc, VMIG_ERR_INPUT);
+			assert_contains(err.msg, "more than 16 deep");
+			assert_int_equal(at, 8 * VMIG_ENV_MAX_DEPTH);
+		}
+	}
+	vmig_buf_free(&text);
+}
+
 static void test_file_values_are_expanded(void **state)
 {
 	(void)state;
@@ -442,6 +589,30 @@ static const struct bad_case {
     {HEAD "lock_timeout: 1\n\twait_timeout: 2\n", 5, NULL, "tab"},
     {HEAD "migrations_dir: a: b\n", 4, NULL, "not valid YAML"},
     {HEAD "lock_timeout: 1\n---\nwait_timeout: 2\n", 5, NULL, "second YAML document"},
+    /* Lines come from the YAML parser, not from a scan of the text for "KEY:". */
+    {"database_url: |\n  lock_timeout: 5\nlock_timeout: abc\n", 3, "lock_timeout", "got \"abc\""},
+    {"# lock_timeout: 1\nwait_timeout: 2\nlock_timeout: x\n", 3, "lock_timeout", "got \"x\""},
+    {"{\n  lock_timeout: 1,\n  lock_timout: 2\n}\n", 3, "\"lock_timout\"", "did you mean"},
+    {"{lock_timeout: 1,\n lock_timeout: 2}\n", 2, "lock_timeout", "given twice (first on line 1)"},
+    {"&k lock_timeout: 5\n*k : 6\n", 2, "lock_timeout", "given twice (first on line 1)"},
+    {"lock_timeout: 1\rwait_timeout: soon\r", 2, "wait_timeout", "got \"soon\""},
+    {"lock_timeout: 1\r\nwait_timeout: soon\r\n", 2, "wait_timeout", "got \"soon\""},
+    /* Aliases: of a single value they work; of anything else, or of nothing, not. */
+    {"wait_timeout: &m {a: 1}\nlock_timeout: *m\n", 1, "wait_timeout", "got a mapping"},
+    {"lock_timeout: 1\nversion_table: &l [a]\n", 2, "version_table", "got a list"},
+    {"--- &top\nlock_timeout: *top\n", 2, "lock_timeout", "got a mapping"},
+    {HEAD "lock_timeout: *nope\n", 4, "lock_timeout", "alias \"*nope\" names no anchor"},
+    {HEAD "*nope : 5\n", 4, NULL, "alias \"*nope\" names no anchor"},
+    {HEAD "? [lock_timeout]\n: 5\n", 4, NULL,
+     "expected a key such as \"lock_timeout\", got a list"},
+    /* cyaml's strings end at a NUL: "5\0junk" must not read as 5. */
+    {HEAD "lock_timeout: \"5\\0junk\"\n", 4, "lock_timeout", "NUL byte"},
+    {HEAD "\"lock_timeout\\0\": 5\n", 4, "\"lock_timeout\\x00\"", "unknown key"},
+    /* Control bytes from the file are shown escaped, never sent to the terminal. */
+    {HEAD "lock_timeout: \"\\e[2J\\r5\"\n", 4, "lock_timeout", "got \"\\x1b[2J\\r5\""},
+    {HEAD "\"lock\\ttimeout\": 5\n", 4, "\"lock\\ttimeout\"", "did you mean \"lock_timeout\""},
+    {HEAD "version_table: \"a\\x7fb\"\n", 4, "version_table", "got \"a\\x7fb\""},
+    {HEAD "migrations_dir: \"${A\\x1b}\"\n", 4, "migrations_dir", "\"${A\\x1b\" is not a valid"},
 };
 
 static void test_bad_input_names_file_line_and_key(void **state)
@@ -464,6 +635,9 @@ static void test_bad_input_names_file_line_and_key(void **state)
 		if (c->key)
 			assert_contains(msg, c->key);
 		assert_contains(msg, c->fragment);
+		for (const char *m = msg; *m; m++)
+			if ((unsigned char)*m < 0x20 || *m == 0x7f)
+				fail_msg("case %zu: a raw control byte 0x%02x in: %s", i, *m, msg);
 	}
 }
 
@@ -474,6 +648,82 @@ static void test_errors_name_the_config_path_given(void **state)
 
 	write_file("deploy/vmig.yaml", "\n\nlock_timeout: abc\n");
 	assert_contains(load_error(&flag), "deploy/vmig.yaml:3: lock_timeout: ");
+}
+
+/* ---- in memory ---- */
+
+static void test_parse_a_buffer(void **state)
+{
+	(void)state;
+	static const char text[] =
+	    "database_url: postgresql://${HOST}/app\n"
+	    "migrations_dir: sql\n"
+	    "lock_timeout: 7\n"
+	    "wait_timeout: 9"; /* no final newline, and not NUL-terminated: */
+	char *copy = malloc(sizeof text - 1);
+	vmig_config cfg;
+	vmig_error err = {0};
+
+	memcpy(copy, text, sizeof text - 1);
+	/* Neither the environment nor the current folder's vmig.yaml plays a part. */
+	setenv("DATABASE_URL", "sqlite:///env.db", 1);
+	write_file("vmig.yaml", "lock_timeout: 1\n");
+	if (vmig_config_parse("conf/app.yaml", copy, sizeof text - 1, table_lookup,
+	                      (void *)test_env, &cfg, &err) != VMIG_OK)
+		fail_msg("unexpected error: %s", err.msg);
+	assert_string_equal(cfg.path, "conf/app.yaml");
+	assert_string_equal(cfg.database_url, "postgresql://db/app");
+	assert_string_equal(cfg.migrations_dir, "conf/sql");
+	assert_string_equal(cfg.version_table, "vmig_version");
+	assert_true(cfg.transaction_per_migration);
+	assert_int_equal(cfg.lock_timeout, 7);
+	assert_int_equal(cfg.wait_timeout, 9);
+	vmig_config_free(&cfg);
+	free(copy);
+
+	/* Empty: the defaults, and no $DATABASE_URL (that is vmig_config_load's). */
+	assert_int_equal(vmig_config_parse("x.yaml", "", 0, NULL, NULL, &cfg, &err), VMIG_OK);
+	assert_string_equal(cfg.path, "x.yaml");
+	assert_null(cfg.database_url);
+	assert_string_equal(cfg.migrations_dir, "migrations");
+	assert_int_equal(cfg.lock_timeout, 60);
+	vmig_config_free(&cfg);
+	assert_int_equal(vmig_config_parse("x.yaml", NULL, 0, NULL, NULL, &cfg, &err), VMIG_OK);
+	vmig_config_free(&cfg);
+}
+
+static void test_parse_errors_name_the_buffer(void **state)
+{
+	(void)state;
+	static const vmig_config zero;
+	static const struct {
+		const char *text;
+		size_t len; /* 0: strlen */
+		const char *says;
+	} cases[] = {
+	    {"\n\nlock_timeout: x\n", 0, "inline.yaml:3: lock_timeout: "},
+	    {"database_url: ${HOST:-${1}}\n", 0, "inline.yaml:1: database_url: \"${1}\""},
+	    /* A NUL byte in the text is not YAML. */
+	    {"lock_timeout: 5\n\0\n", 18, "inline.yaml:2: not valid YAML text: control characters"},
+	    {"lock_timeout: 5\r\rx: \x01\n", 0, "inline.yaml:3: not valid YAML text"},
+	    {"lock_timeout: 5\n\xff\n", 0, "(byte 0xff at offset 16)"},
+	    /* The length counts, not a NUL: the text stops inside the quotes. */
+	    {"version_table: \"abc\"\n", 19, "inline.yaml:1: not valid YAML"},
+	};
+
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		vmig_config cfg;
+		vmig_error err = {0};
+		size_t len = cases[i].len ? cases[i].len : strlen(cases[i].text);
+		memset(&cfg, 0x5a, sizeof cfg);
+		assert_int_equal(vmig_config_parse("inline.yaml", cases[i].text, len, table_lookup,
+		                                   (void *)test_env, &cfg, &err),
+		                 VMIG_ERR_INPUT);
+		assert_memory_equal(&cfg, &zero, sizeof cfg);
+		if (!strstr(err.msg, cases[i].says))
+			print_error("case %zu: [%s] not in: %s\n", i, cases[i].says, err.msg);
+		assert_contains(err.msg, cases[i].says);
+	}
 }
 
 static void test_free_zeroes_the_struct(void **state)
@@ -501,6 +751,10 @@ int main(void)
 	    TEST(test_yaml_boolean_spellings),
 	    TEST(test_expand_references),
 	    TEST(test_expand_malformed_references),
+	    TEST(test_expand_with_a_lookup),
+	    TEST(test_expand_takes_a_length_and_any_bytes),
+	    TEST(test_expand_errors_give_their_position),
+	    TEST(test_expand_nesting_is_bounded),
 	    TEST(test_file_values_are_expanded),
 	    TEST(test_database_url_precedence),
 	    TEST(test_migrations_dir_precedence),
@@ -510,6 +764,8 @@ int main(void)
 	    TEST(test_single_transaction_flag_overrides_the_file),
 	    TEST(test_bad_input_names_file_line_and_key),
 	    TEST(test_errors_name_the_config_path_given),
+	    TEST(test_parse_a_buffer),
+	    TEST(test_parse_errors_name_the_buffer),
 	    TEST(test_free_zeroes_the_struct),
 	};
 
