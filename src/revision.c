@@ -5,6 +5,10 @@
  * (directives, comments, blank lines), the up section and the down section.
  * Anything that looks like a directive is checked strictly, because a typo in
  * a directive must never silently change what a file means.
+ *
+ * One rule says where a line ends, for the parser, the line numbers in
+ * messages and the checksum alike: at LF, at CRLF, or at a lone CR
+ * (next_line below).
  */
 #include "revision.h"
 
@@ -36,6 +40,54 @@ typedef struct parser {
 
 static const char *const known_directives =
     "revision, down_revision, message, transaction, up, down";
+
+/* How many bytes of a bad value a message repeats. */
+#define MAX_QUOTED 80
+
+/*
+ * The line that starts at s (s < end): returns its length without its line
+ * end, and sets *next to the start of the next line, past the LF, CRLF or
+ * lone CR that ends it (or to end, for a last line without one).
+ */
+static size_t next_line(const char *s, const char *end, const char **next)
+{
+	const char *p = s;
+	while (p < end && *p != '\n' && *p != '\r')
+		p++;
+	size_t len = (size_t)(p - s);
+	if (p < end && *p == '\r' && p + 1 < end && p[1] == '\n')
+		p += 2;
+	else if (p < end)
+		p++;
+	*next = p;
+	return len;
+}
+
+/* How many line ends text[0..len) has that end at or before offset. */
+static int line_ends_before(const char *text, size_t len, size_t offset)
+{
+	const char *s = text, *end = text + len, *next;
+	int count = 0;
+	while (s < end) {
+		size_t line_len = next_line(s, end, &next);
+		bool ended = (size_t)(next - s) > line_len;
+		if (!ended || (size_t)(next - text) > offset)
+			break;
+		count++;
+		s = next;
+	}
+	return count;
+}
+
+/* The n bytes at s as a message quotes them (control bytes escaped); kept in *scratch. */
+static const char *quoted(vmig_buf *scratch, const char *s, size_t n)
+{
+	vmig_buf_reset(scratch);
+	vmig_buf_put_escaped(scratch, s, n > MAX_QUOTED ? MAX_QUOTED : n);
+	if (n > MAX_QUOTED)
+		vmig_buf_puts(scratch, "...");
+	return vmig_buf_str(scratch);
+}
 
 bool vmig_revision_id_valid(const char *s)
 {
@@ -105,11 +157,15 @@ static int set_id(parser *p, const char *v, size_t n)
 		return fail_at(p, "revision id is longer than 64 characters");
 	memcpy(id, v, n);
 	id[n] = '\0';
-	if (!vmig_revision_id_valid(id))
-		return fail_at(p,
-		               "invalid revision id \"%s\": use 1-64 letters, digits and '_', "
-		               "starting with a letter or digit",
-		               id);
+	if (!vmig_revision_id_valid(id)) {
+		vmig_buf scratch = {0};
+		int rc = fail_at(p,
+		                 "invalid revision id \"%s\": use 1-64 letters, digits and '_', "
+		                 "starting with a letter or digit",
+		                 quoted(&scratch, v, n));
+		vmig_buf_free(&scratch);
+		return rc;
+	}
 	p->rev->id = xstrdup(id);
 	return VMIG_OK;
 }
@@ -128,10 +184,12 @@ static int set_parents(parser *p, const char *v, size_t n)
 			break;
 		char *id = xstrndup(w, (size_t)(v - w));
 		if (!vmig_revision_id_valid(id)) {
+			vmig_buf scratch = {0};
 			int rc = fail_at(p,
 			                 "invalid parent id \"%s\" in -- vmig:down_revision: list "
 			                 "parent ids separated by spaces",
-			                 id);
+			                 quoted(&scratch, w, (size_t)(v - w)));
+			vmig_buf_free(&scratch);
 			free(id);
 			return rc;
 		}
@@ -219,16 +277,14 @@ static bool is_blank_or_comment(const char *s, size_t len)
 	return i == len || (len - i >= 2 && s[i] == '-' && s[i + 1] == '-');
 }
 
+/* One line, without its line end; next is where the next line starts. */
 static int parse_line(parser *p, const char *s, size_t len, const char *next)
 {
 	char name[32];
 	const char *v;
 	size_t vlen;
-	size_t l = len;
-	if (l && s[l - 1] == '\r')
-		l--;
-	if (!parse_directive(s, l, name, sizeof name, &v, &vlen)) {
-		if (p->sec == SEC_HEADER && !is_blank_or_comment(s, l))
+	if (!parse_directive(s, len, name, sizeof name, &v, &vlen)) {
+		if (p->sec == SEC_HEADER && !is_blank_or_comment(s, len))
 			return fail_at(p, "SQL before -- vmig:up; only comments and directives may "
 			                  "stand before it: add a `-- vmig:up` line above the SQL");
 		return VMIG_OK;
@@ -238,7 +294,11 @@ static int parse_line(parser *p, const char *s, size_t len, const char *next)
 	if (strcmp(name, "revision") == 0 || strcmp(name, "down_revision") == 0 ||
 	    strcmp(name, "message") == 0 || strcmp(name, "transaction") == 0)
 		return header_directive(p, name, v, vlen);
-	return fail_at(p, "unknown directive -- vmig:%s (known: %s)", name, known_directives);
+	vmig_buf scratch = {0};
+	int rc = fail_at(p, "unknown directive -- vmig:%s (known: %s)",
+	                 quoted(&scratch, name, strlen(name)), known_directives);
+	vmig_buf_free(&scratch);
+	return rc;
 }
 
 static int finish(parser *p, const char *end)
@@ -273,17 +333,15 @@ int vmig_revision_parse(const char *path, const char *text, size_t len, vmig_rev
 		s += 3;
 	int rc = VMIG_OK;
 	while (s < end && rc == VMIG_OK) {
-		const char *nl = memchr(s, '\n', (size_t)(end - s));
-		const char *next = nl ? nl + 1 : end;
+		const char *next;
+		size_t line_len = next_line(s, end, &next);
 		p.line++;
-		rc = parse_line(&p, s, (size_t)((nl ? nl : end) - s), next);
+		rc = parse_line(&p, s, line_len, next);
 		s = next;
 	}
 	const char *nul = rc == VMIG_OK ? memchr(text, '\0', len) : NULL;
 	if (nul) {
-		int line = 1;
-		for (const char *q = text; q < nul; q++)
-			line += *q == '\n';
+		int line = 1 + line_ends_before(text, len, (size_t)(nul - text));
 		rc = vmig_fail(err, VMIG_ERR_INPUT,
 		               "%s:%d: contains a NUL byte; is it a text file? Migration files are "
 		               "SQL text",
@@ -359,21 +417,19 @@ void vmig_revision_free(vmig_revision *rev)
 static void normalize(vmig_buf *b, const char *s)
 {
 	size_t start = b->len;
-	if (strncmp(s, "\xEF\xBB\xBF", 3) == 0)
+	const char *end = s + strlen(s), *next;
+	if (end - s >= 3 && memcmp(s, "\xEF\xBB\xBF", 3) == 0)
 		s += 3;
-	while (*s) {
-		size_t n = strcspn(s, "\r\n");
-		size_t keep = n;
+	while (s < end) {
+		size_t line_len = next_line(s, end, &next);
+		size_t keep = line_len;
 		while (keep && (s[keep - 1] == ' ' || s[keep - 1] == '\t' || s[keep - 1] == '\f' ||
 		                s[keep - 1] == '\v'))
 			keep--;
 		vmig_buf_add(b, s, keep);
-		s += n;
-		if (*s == '\r' && s[1] == '\n')
-			s += 2;
-		else if (*s)
-			s++;
-		else
+		bool ended = (size_t)(next - s) > line_len;
+		s = next;
+		if (!ended)
 			break;
 		vmig_buf_putc(b, '\n');
 	}
@@ -418,8 +474,5 @@ int vmig_revision_line_at(const vmig_revision *rev, bool down, size_t offset)
 	int line = down ? rev->down_line : rev->up_line;
 	if (!sql)
 		return line;
-	for (size_t i = 0; i < offset && sql[i]; i++)
-		if (sql[i] == '\n')
-			line++;
-	return line;
+	return line + line_ends_before(sql, strlen(sql), offset);
 }

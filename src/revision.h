@@ -5,6 +5,11 @@
  * with NAME one of revision, down_revision, message, transaction, up, down.
  * revision/down_revision/message/transaction come before `-- vmig:up`;
  * `-- vmig:up` is required and comes before the optional `-- vmig:down`.
+ *
+ * A line ends at LF, at CRLF or at a lone CR: for the parser, for every line
+ * number (in messages and vmig_revision_line_at) and for the checksum alike.
+ * The SQL itself is kept as written, line ends included.  Messages that
+ * quote the file show its control bytes escaped (vmig_buf_put_escaped).
  */
 #ifndef VMIG_REVISION_H
 #define VMIG_REVISION_H
@@ -61,12 +66,13 @@ void vmig_revision_free(vmig_revision *rev);
  * Checksum, version 1: SHA-256, as lowercase hex, of
  *     norm(up) "\n-- vmig:down\n" norm(down)      when there is a down section
  *     norm(up)                                     when there is none
- * where norm() turns CRLF and lone CR into LF, drops a leading byte-order mark,
- * drops white space at the end of every line and blank lines at the end.
+ * where norm() turns every line end (CRLF, lone CR, LF: the parser's rule)
+ * into LF, drops a leading byte-order mark, drops white space (space, tab,
+ * form feed, vertical tab) at the end of every line and blank lines at the end.
  */
 void vmig_checksum(const char *up_sql, const char *down_sql, char out[VMIG_CHECKSUM_HEX]);
 
-/* Maps a byte offset into up_sql/down_sql to the file's line number. */
+/* Maps a byte offset into up_sql/down_sql to the file's line number (line ends as above). */
 int vmig_revision_line_at(const vmig_revision *rev, bool down, size_t offset);
 
 #endif

@@ -100,6 +100,23 @@ static const struct bad_file bad_files[] = {
      0, 3, "must come before -- vmig:up"},
     {"BOM file, error on line 1", "\xEF\xBB\xBF-- vmig:revison a1\n-- vmig:up\n", 0, 1,
      "unknown directive"},
+    /* A lone CR ends a line, as LF and CRLF do. */
+    {"lone-CR file, error on line 3", "-- vmig:revision a1\r-- vmig:up\r-- vmig:message late\r", 0,
+     3, "-- vmig:message must come before -- vmig:up"},
+    {"mixed line ends, error on line 5",
+     "-- vmig:revision a1\r\n-- vmig:up\rSELECT 1;\n\r-- vmig:dwon\r\n", 0, 5,
+     "unknown directive -- vmig:dwon"},
+    /* The file's control bytes are shown escaped, never sent to the terminal. */
+    {"escape sequence in the id", "-- vmig:revision a1\x1b[2J\n-- vmig:up\n", 0, 1,
+     "invalid revision id \"a1\\x1b[2J\""},
+    {"DEL in a parent id", "-- vmig:revision a1\n-- vmig:down_revision a0 b\x7f\n-- vmig:up\n", 0,
+     2, "invalid parent id \"b\\x7f\""},
+    {"escape sequence in a directive name", "-- vmig:revison\x1b]0;x\x07 a1\n-- vmig:up\n", 0, 1,
+     "unknown directive -- vmig:revison\\x1b]0;x\\x07 (known"},
+    {"control byte in the id",
+     "-- vmig:revision a\x01"
+     "b\n-- vmig:up\n",
+     0, 1, "invalid revision id \"a\\x01b\""},
 };
 
 #define NBAD (sizeof bad_files / sizeof bad_files[0])
@@ -129,6 +146,9 @@ static void test_bad_files_table(void **state)
 			problem = "message lacks the expected fragment";
 		else if (r.id || r.parents || r.up_sql || r.down_sql || r.path || r.message)
 			problem = "the revision was not left zeroed";
+		for (const char *m = err.msg; !problem && *m; m++)
+			if ((unsigned char)*m < 0x20 || *m == 0x7f)
+				problem = "the message holds a raw control byte";
 		if (problem) {
 			print_error("bad file \"%s\": %s\n  status %d, expected prefix [%s], "
 			            "fragment [%s]\n  message [%s]\n",
@@ -162,6 +182,11 @@ static void test_nul_byte_names_its_line(void **state)
 	                 VMIG_ERR_INPUT);
 	assert_contains(err.msg, "NUL");
 	assert_contains(err.msg, "m/y.sql:1: ");
+	/* Its line counts lone CRs and CRLFs as one line end each. */
+	static const char after_crs[] = "-- vmig:revision a1\r-- vmig:up\r\n\rSELECT\0 1;\r";
+	assert_int_equal(vmig_revision_parse("m/z.sql", after_crs, sizeof after_crs - 1, &r, &err),
+	                 VMIG_ERR_INPUT);
+	assert_contains(err.msg, "m/z.sql:4: contains a NUL byte");
 }
 
 /* Parses text as path; the test fails when it does not parse. */

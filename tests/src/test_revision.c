@@ -179,6 +179,68 @@ static void test_crlf_file(void **state)
 	vmig_revision_free(&lf);
 }
 
+/* A lone CR (classic Mac OS, some generators) ends a line as LF and CRLF do. */
+static void test_lone_cr_file(void **state)
+{
+	(void)state;
+	vmig_revision r, lf;
+	parse_ok("-- vmig:revision a1\r"
+	         "-- vmig:down_revision p1 p2\r"
+	         "-- vmig:message old mac file\r"
+	         "-- vmig:transaction off\r"
+	         "-- vmig:up\r"
+	         "CREATE TABLE t (id integer);\r"
+	         "-- vmig:down\r"
+	         "DROP TABLE t;\r",
+	         &r);
+	assert_string_equal(r.id, "a1");
+	assert_int_equal(r.nparents, 2);
+	assert_string_equal(r.parents[0], "p1");
+	assert_string_equal(r.parents[1], "p2");
+	assert_string_equal(r.message, "old mac file");
+	assert_false(r.transactional);
+	assert_int_equal(r.up_line, 6);
+	assert_int_equal(r.down_line, 8);
+	assert_string_equal(r.up_sql, "CREATE TABLE t (id integer);\r"); /* as written */
+	assert_string_equal(r.down_sql, "DROP TABLE t;\r");
+	parse_ok("-- vmig:revision a1\n-- vmig:down_revision p1 p2\n-- vmig:message old mac file\n"
+	         "-- vmig:transaction off\n-- vmig:up\nCREATE TABLE t (id integer);\n"
+	         "-- vmig:down\nDROP TABLE t;\n",
+	         &lf);
+	assert_string_equal(vmig_revision_checksum(&r), vmig_revision_checksum(&lf));
+	vmig_revision_free(&r);
+	vmig_revision_free(&lf);
+}
+
+/* LF, CRLF and lone CR mixed in one file: each is one line end. */
+static void test_mixed_line_ends(void **state)
+{
+	(void)state;
+	vmig_revision r;
+	parse_ok("-- vmig:revision a1\r\n" /* 1 */
+	         "-- vmig:message mixed\n" /* 2 */
+	         "\r"                      /* 3 */
+	         "-- vmig:up\r"            /* 4 */
+	         "SELECT 1;\r\r\n"         /* 5, 6 */
+	         "SELECT 2;\n"             /* 7 */
+	         "-- vmig:down\r\n"        /* 8 */
+	         "SELECT 3;",              /* 9 */
+	         &r);
+	assert_string_equal(r.message, "mixed");
+	assert_int_equal(r.up_line, 5);
+	assert_int_equal(r.down_line, 9);
+	assert_string_equal(r.up_sql, "SELECT 1;\r\r\nSELECT 2;\n");
+	assert_int_equal(vmig_revision_line_at(&r, false, strlen("SELECT 1;")), 5);
+	assert_int_equal(vmig_revision_line_at(&r, false, strlen("SELECT 1;\r")), 6);
+	assert_int_equal(vmig_revision_line_at(&r, false, strlen("SELECT 1;\r\r")), 6);
+	assert_int_equal(vmig_revision_line_at(&r, false, strlen("SELECT 1;\r\r\n")), 7);
+	assert_int_equal(vmig_revision_line_at(&r, true, 3), 9);
+	char want[VMIG_CHECKSUM_HEX];
+	vmig_checksum("SELECT 1;\n\nSELECT 2;\n", "SELECT 3;", want);
+	assert_string_equal(vmig_revision_checksum(&r), want);
+	vmig_revision_free(&r);
+}
+
 static void test_leading_bom(void **state)
 {
 	(void)state;
@@ -263,6 +325,13 @@ static void test_line_at(void **state)
 	/* CRLF: one line per CRLF, not two. */
 	parse_ok("-- vmig:revision a1\r\n-- vmig:up\r\nSELECT 1;\r\nSELECT 2;\r\n", &r);
 	assert_int_equal(vmig_revision_line_at(&r, false, strlen("SELECT 1;\r\n")), 4);
+	vmig_revision_free(&r);
+
+	/* Lone CR: one line each, as the parser counts them. */
+	parse_ok("-- vmig:revision a1\r-- vmig:up\rSELECT 1;\rSELECT 2;\rSELECT 3;\r", &r);
+	assert_int_equal(r.up_line, 3);
+	assert_int_equal(vmig_revision_line_at(&r, false, strlen("SELECT 1;\r")), 4);
+	assert_int_equal(vmig_revision_line_at(&r, false, strlen("SELECT 1;\rSELECT 2;\r")), 5);
 	vmig_revision_free(&r);
 }
 
@@ -369,6 +438,12 @@ static void test_checksum_known_value(void **state)
 	assert_string_equal(r.checksum, pinned);
 	vmig_revision_free(&r);
 
+	/* The same SQL with CRLF or lone CR line ends: the same value. */
+	sum("CREATE TABLE t (id integer);\r\n", "DROP TABLE t;\r\n", out);
+	assert_string_equal(out, pinned);
+	sum("CREATE TABLE t (id integer);\r", "DROP TABLE t;\r\r", out);
+	assert_string_equal(out, pinned);
+
 	/* Without a down section: SHA-256 of "SELECT 1;" alone. */
 	sum("SELECT 1;\n", NULL, out);
 	assert_string_equal(out,
@@ -399,6 +474,8 @@ int main(void)
 	    cmocka_unit_test(test_no_down_is_irreversible),
 	    cmocka_unit_test(test_empty_down_is_noop),
 	    cmocka_unit_test(test_crlf_file),
+	    cmocka_unit_test(test_lone_cr_file),
+	    cmocka_unit_test(test_mixed_line_ends),
 	    cmocka_unit_test(test_leading_bom),
 	    cmocka_unit_test(test_directive_spellings),
 	    cmocka_unit_test(test_id_rules),
