@@ -7,15 +7,17 @@
 # The working directory is /app: migrations are read from /app/migrations and
 # an optional /app/vmig.yaml (mount them, or COPY them in an image built FROM
 # this one).  The database URL comes from $DATABASE_URL unless vmig.yaml says
-# otherwise.  Every command below is also run by the project's test suite
-# (tests/docker/test_dockerfile.sh), since this file cannot be built there.
+# otherwise.  CI builds this file step by step without a container engine, each
+# stage in a fresh Debian 12 minbase chroot, and runs the image against
+# PostgreSQL (tests/fresh/dockerfile_in_chroot.sh); the test suite runs its
+# build and its runtime libraries on the host (tests/docker/test_dockerfile.sh).
 
 # --- build: Debian 12 with the -dev packages ---------------------------------
 FROM debian:12 AS build
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
       build-essential cmake pkg-config \
-      libpq-dev libsqlite3-dev libcyaml-dev libssl-dev libcjson-dev libpg-query-dev \
+      libpq-dev libsqlite3-dev libyaml-dev libcyaml-dev libssl-dev libcjson-dev libpg-query-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY CMakeLists.txt ./
@@ -31,7 +33,7 @@ RUN cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DVMIG_TESTS=OFF -DCMAKE_INST
 FROM debian:12-slim
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
-      libpq5 libsqlite3-0 libcyaml1 libssl3 libcjson1 ca-certificates \
+      libpq5 libsqlite3-0 libcyaml1 libyaml-0-2 libssl3 libcjson1 ca-certificates \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --system --uid 10001 --user-group --home-dir /app --no-create-home vmig \
  && mkdir -p /app/migrations \

@@ -1,11 +1,17 @@
 #!/bin/sh
-# Installs everything vmig needs to build and to run its whole test suite on
-# Debian 12 (run as root).  Safe to run again.
+# Installs everything this project needs on Debian 12 (run as root): to build
+# vmig, to run its whole test suite (PostgreSQL server included), the CI checks
+# (Clang builds and its sanitizer and libFuzzer runtimes, valgrind,
+# clang-format, the fresh-system checks in tests/fresh/: debootstrap, git) and
+# the benchmark (hyperfine, time).  Safe to run again.
 set -eu
 export DEBIAN_FRONTEND=noninteractive
 apt-get update
 apt-get install -y --no-install-recommends \
-	build-essential cmake pkg-config clang-format valgrind \
-	libpq-dev libsqlite3-dev sqlite3 libcyaml-dev libcmocka-dev libssl-dev \
+	build-essential cmake pkg-config \
+	libpq-dev libsqlite3-dev sqlite3 libyaml-dev libcyaml-dev libcmocka-dev libssl-dev \
 	libcjson-dev libpg-query-dev \
-	postgresql postgresql-client hyperfine time
+	postgresql postgresql-client \
+	clang libclang-rt-14-dev clang-format valgrind \
+	debootstrap git \
+	hyperfine time
