@@ -1,34 +1,60 @@
 /*
  * driver.h - the table of functions through which vmig talks to a database.
  *
- * One driver is one `const vmig_driver` object in one file under drivers/,
- * listed with its URL schemes in drivers/registry.c; a driver built as a
- * loadable module also exports `const vmig_driver *vmig_driver_entry(void)`.  The core calls
- * nothing database-specific outside this table.  Conventions for every function below:
+ * This is the plug-in author's header (the user's API is the core's).  One
+ * driver is one `const vmig_driver` in one file under drivers/, one row in
+ * drivers/registry.c (its name, URL schemes, and whether it is built in or a
+ * loadable module) and one line in CMakeLists.txt.  A driver built as a
+ * module exports `const vmig_driver *vmig_driver_entry(void)`.  The core
+ * calls nothing database-specific outside this table, and what a database
+ * can and cannot do is data here (caps), which the core reads to refuse or
+ * adapt rather than a driver pretending.
  *
- *   - Returns VMIG_OK, or an error status with the database's own message in
- *     *err (VMIG_ERR_RUNTIME for anything the database or the connection said;
- *     VMIG_ERR_INPUT for a URL or setting the driver cannot use).  Messages
- *     never contain a password.  The driver does not prefix file names; the
- *     runner adds "file:line: " around what the driver reports.
- *   - A driver never prints and never exits.
- *   - Strings passed in are borrowed for the duration of the call.
+ * Conventions for every function below:
+ *   - Returns VMIG_OK, or an error status with a message in *err:
+ *     VMIG_ERR_RUNTIME for anything the database or the connection said
+ *     (with the database's own message), VMIG_ERR_INPUT for a URL, a setting
+ *     or SQL the driver refuses before running it.  Messages never contain a
+ *     password.  The driver does not prefix file names; the runner adds
+ *     "file:line: " around what the driver reports.
+ *   - A driver never prints, never exits, and leaves no transaction open
+ *     that it began itself when it returns an error.
+ *   - Strings and structs passed in are borrowed for the duration of the call.
+ *   - A connection is used by one thread at a time.
  *
- * Version-table shape 1 is described in src/applied.h.  Next to it each driver
- * keeps a table named "<version_table>_meta" (key, value) with the row
- * ("shape", "1"), so that a later vmig can upgrade the shape in place.
+ * The version table's columns, their order and its shapes are defined once
+ * in src/version_table.h; drivers render their SQL from that definition.
+ * The conformance suite (tests/drivers/conformance.c) checks every driver
+ * against the contracts written here.
  */
 #ifndef VMIG_DRIVER_H
 #define VMIG_DRIVER_H
 
 #include "../src/applied.h"
 #include "../src/error.h"
+#include "../src/version_table.h"
 
 #include <stdbool.h>
 #include <stddef.h>
 
-#define VMIG_DRIVER_VERSION 1
+/* Bumped whenever a field of vmig_driver, vmig_conn_opts or vmig_change changes. */
+#define VMIG_DRIVER_VERSION 2
 #define VMIG_NO_OFFSET      ((size_t)-1)
+
+/* What a database can do (vmig_driver.caps). */
+enum vmig_driver_caps {
+	/* DDL is transactional: a failed revision's CREATE/ALTER roll back with it,
+	 * and a whole run can be one transaction (--single-transaction). */
+	VMIG_CAP_TRANSACTIONAL_DDL = 1u << 0,
+	/* lock() holds across the connection's transactions until unlock() or
+	 * close(), and dies with the connection (or process). */
+	VMIG_CAP_SESSION_LOCK = 1u << 1,
+	/* Tables live in schemas: version_table_schema is meaningful. */
+	VMIG_CAP_SCHEMAS = 1u << 2,
+	/* Some statements cannot run inside a transaction (CREATE INDEX
+	 * CONCURRENTLY, VACUUM), so `transaction off` revisions matter. */
+	VMIG_CAP_NON_TRANSACTIONAL_STATEMENTS = 1u << 3,
+};
 
 struct vmig_driver;
 
@@ -41,10 +67,13 @@ typedef struct vmig_conn {
 	const struct vmig_driver *driver;
 } vmig_conn;
 
+#define VMIG_CONN_OPTS_VERSION 1
+
 typedef struct vmig_conn_opts {
-	const char *version_table;        /* never NULL */
-	const char *version_table_schema; /* NULL: the connection's default (PostgreSQL) */
-	unsigned lock_timeout;            /* seconds that lock() and busy waits may take */
+	int struct_version;               /* VMIG_CONN_OPTS_VERSION */
+	const char *version_table;        /* never NULL; fits max_identifier with "_meta" */
+	const char *version_table_schema; /* NULL: where the bare name resolves (PostgreSQL) */
+	unsigned lock_timeout;            /* seconds: the whole of any wait for another runner */
 } vmig_conn_opts;
 
 /* Which transaction a change runs in. */
@@ -55,77 +84,111 @@ enum vmig_txn {
 	                   then the bookkeeping change on its own */
 };
 
-/* What a change does to the version table after its SQL succeeded. */
-enum vmig_book_op {
-	VMIG_BOOK_NONE,
-	VMIG_BOOK_INSERT,       /* insert row (state "applied") */
-	VMIG_BOOK_INSERT_DIRTY, /* insert row with state "pending" */
-	VMIG_BOOK_SET_APPLIED,  /* set row->revision's state to "applied" */
-	VMIG_BOOK_SET_DIRTY,    /* set row->revision's state to "pending" */
-	VMIG_BOOK_DELETE,       /* delete row->revision's row */
+/* What a change does to its row of the version table after its SQL succeeded. */
+enum vmig_row_op {
+	VMIG_ROW_NONE,
+	VMIG_ROW_INSERT_APPLIED,     /* insert the row, state "applied" */
+	VMIG_ROW_INSERT_IN_PROGRESS, /* insert the row, state "in_progress" */
+	VMIG_ROW_SET_APPLIED,        /* set the row's state to "applied" */
+	VMIG_ROW_SET_IN_PROGRESS,    /* set the row's state to "in_progress" */
+	VMIG_ROW_DELETE,             /* delete the row */
 };
 
+#define VMIG_CHANGE_VERSION 1
+
 typedef struct vmig_change {
-	const char *sql; /* NULL: bookkeeping only */
+	int struct_version; /* VMIG_CHANGE_VERSION */
+	const char *sql;    /* NULL: bookkeeping only */
 	size_t sql_len;
 	enum vmig_txn txn;
-	enum vmig_book_op op;
-	/* The row to write.  For INSERT*, every field but duration_ms, which the
-	 * driver measures around the SQL it runs.  For the others, only revision. */
+	enum vmig_row_op op;
+	/* The row to write.  For INSERT_*, every field but duration_ms (which
+	 * the driver measures around the SQL it runs) and seq (which the driver
+	 * assigns: one more than the largest).  For the others, only revision. */
 	const vmig_applied *row;
 } vmig_change;
 
 typedef struct vmig_driver {
-	int version;      /* VMIG_DRIVER_VERSION */
-	const char *name; /* "sqlite", "postgresql" */
+	int version;      /* VMIG_DRIVER_VERSION: the core refuses any other */
+	const char *name; /* "sqlite", "postgresql": for messages */
+	unsigned caps;    /* enum vmig_driver_caps */
+	/* The longest table or schema name the database keeps, in bytes (0: no
+	 * limit); the core refuses a version_table whose meta table would not fit. */
+	size_t max_identifier;
 
 	/*
-	 * Opens a connection for url (one of the driver's schemes in registry.c).  On success *out
-	 * is a connection the caller releases with close().  A failure that may pass if tried again
-	 * (server starting, connection refused) sets err->transient;
-	 * `--wait` retries only those.
+	 * Opens a connection for url (one of the driver's schemes in registry.c).
+	 * It may defer the real connection to first use, but a URL it cannot use
+	 * fails here (VMIG_ERR_INPUT).  On success *out is a connection the
+	 * caller releases with close().  A failure that may pass if tried again
+	 * (server starting, connection refused) sets err->transient; `--wait`
+	 * retries only those.
 	 */
 	int (*connect)(const char *url, const vmig_conn_opts *opts, vmig_conn **out,
 	               vmig_error *err);
 
-	/* Releases the connection and everything it holds (locks included). NULL is a no-op. */
+	/* Releases the connection and everything it holds, the run lock last.
+	 * NULL is a no-op.  An open transaction is rolled back. */
 	void (*close)(vmig_conn *c);
 
 	/*
-	 * Takes the run lock that serializes vmig runners on this database, waiting
-	 * at most opts->lock_timeout seconds; on time-out VMIG_ERR_RUNTIME saying so
-	 * (and who holds it, where the database can tell).
+	 * Takes the run lock that serializes vmig runners on this database.  The
+	 * whole wait, including any wait the database itself makes while another
+	 * runner writes, is bounded by opts->lock_timeout; on time-out
+	 * VMIG_ERR_RUNTIME saying that it waited for the migration lock (and who
+	 * holds it, where the database can tell).  Taking it again while held
+	 * succeeds and needs one unlock().
 	 */
 	int (*lock)(vmig_conn *c, vmig_error *err);
+	/* Releases the run lock; a no-op when not held. */
 	void (*unlock)(vmig_conn *c);
 
 	/*
-	 * Reads the version table into *set (which must be zeroed; the caller frees it
-	 * with vmig_applied_free, also on error).  A missing table is an empty set.
-	 * With ids_only only `revision` and `dirty` are filled: the cheap read that
-	 * lets a no-op `up` finish in one query.
+	 * Reads the version table into *set (zeroed by the caller, who frees it
+	 * with vmig_applied_free, also on error), oldest first (seq order).  A
+	 * missing table is an empty set; a table of an older shape is read
+	 * without being changed; a newer shape is VMIG_ERR_RUNTIME naming both.
+	 * With ids_only only `revision` and `dirty` are filled: the cheap read
+	 * that lets a no-op `up` finish in one query.  Changes nothing.
 	 */
 	int (*read_applied)(vmig_conn *c, bool ids_only, vmig_applied_set *set, vmig_error *err);
 
 	/*
-	 * Creates the version table (and its meta table) if missing, or upgrades an
-	 * older shape; refuses a newer shape than VMIG_TABLE_SHAPE.  Called under the
-	 * lock, before the first change of a run.
+	 * Creates the version table (and its meta table) if missing, or upgrades
+	 * an older shape in place, in one transaction (the caller's, when it has
+	 * called begin()); refuses a newer shape than VMIG_TABLE_SHAPE.  Called
+	 * under the lock, before the first change of a run.
 	 */
 	int (*prepare)(vmig_conn *c, vmig_error *err);
 
-	/* Transactions around several changes (VMIG_TXN_OUTER). */
+	/* A transaction around several changes (VMIG_TXN_OUTER).  commit() fails
+	 * when the transaction is no longer the one begin() opened (it failed, or
+	 * SQL ended it): nothing is then committed by it. */
 	int (*begin)(vmig_conn *c, vmig_error *err);
 	int (*commit)(vmig_conn *c, vmig_error *err);
+	/* Rolls back an open transaction; a no-op without one. */
 	void (*rollback)(vmig_conn *c);
 
 	/*
 	 * Runs a change: its SQL (if any) then its bookkeeping, in the transaction
-	 * chg->txn says.  On an SQL error the driver rolls back what it began
-	 * (VMIG_TXN_OWN), returns VMIG_ERR_RUNTIME with the database's message
-	 * (PostgreSQL: SQLSTATE, message, detail, hint) and sets *fail_offset to the
-	 * byte offset in chg->sql of the failing statement or of the error
-	 * position, or VMIG_NO_OFFSET when the database did not say.
+	 * chg->txn says.
+	 *   - In VMIG_TXN_OWN and VMIG_TXN_OUTER, SQL that begins or ends a
+	 *     transaction (BEGIN, COMMIT, END, ROLLBACK, PREPARE TRANSACTION...)
+	 *     is refused before it runs (VMIG_ERR_INPUT); and before writing the
+	 *     bookkeeping the driver checks with the database that the
+	 *     transaction is still the one it opened (or the caller's), so that
+	 *     no SQL can slip a commit past the text check.  When it is not,
+	 *     the bookkeeping is not written, what is still open is rolled back,
+	 *     and the error (VMIG_ERR_RUNTIME) says that part of the SQL may have
+	 *     been committed.
+	 *   - In VMIG_TXN_NONE the connection must be idle after the SQL: SQL
+	 *     that leaves a transaction open is rolled back and fails
+	 *     (VMIG_ERR_RUNTIME), and the bookkeeping is not written.
+	 * On an SQL error the driver rolls back what it began (VMIG_TXN_OWN),
+	 * returns VMIG_ERR_RUNTIME with the database's message (PostgreSQL:
+	 * SQLSTATE, message, detail, hint) and sets *fail_offset to the byte
+	 * offset in chg->sql of the failing statement or of the error position,
+	 * or VMIG_NO_OFFSET when the database did not say.
 	 */
 	int (*apply)(vmig_conn *c, const vmig_change *chg, size_t *fail_offset, vmig_error *err);
 } vmig_driver;

@@ -119,10 +119,10 @@ const vmig_driver *vmig_driver_for_url(const char *url, vmig_error *err)
 			}
 			vmig_buf_printf(&known, "%s%s://", known.len ? ", " : "", *s);
 		}
-	char *shown = vmig_url_redact(url);
+	char *redacted = vmig_url_redact(url);
 	vmig_fail(err, VMIG_ERR_INPUT, "database URL %s: unsupported scheme; vmig supports %s",
-	          shown, vmig_buf_str(&known));
-	free(shown);
+	          redacted, vmig_buf_str(&known));
+	free(redacted);
 	vmig_buf_free(&known);
 	return NULL;
 }

@@ -1,42 +1,65 @@
 /*
  * sqlite.c - the SQLite driver.
  *
- * Runner lock: flock() on the database file itself, held for the whole run.
- * SQLite's own locks are POSIX record locks, which on Linux are independent of
- * flock(), so the two do not disturb each other; SQLite's busy timeout is set
- * to lock_timeout too, so readers and writers of the application wait rather
- * than fail while a revision commits.
+ * Run lock: flock() on a descriptor of the database file that stays open
+ * until the connection is closed.  SQLite's own locks are POSIX record
+ * locks, which close() of ANY descriptor of the file drops for the whole
+ * process ("How To Corrupt An SQLite Database File", 2.2); flock() locks are
+ * independent of them.  So the descriptor is never closed while SQLite holds
+ * a lock: unlock() closes SQLite's connection first (it reopens lazily),
+ * then releases the flock with LOCK_UN; close() closes SQLite's connection,
+ * then the descriptor.
  *
- * Scripts run statement by statement with sqlite3_prepare_v2(), which knows
- * SQLite's grammar (triggers with BEGIN ... END, strings containing ';'), so
- * the offset of the failing statement is exact.
+ * Waits: every wait of a connection, SQLite's busy waits (another runner
+ * writing in exclusive locking mode, an application's write) and the wait
+ * for the flock alike, draws on one budget of lock_timeout seconds, and
+ * running out of it is reported as a time-out waiting for the migration lock.
+ *
+ * Scripts run statement by statement (sqlite_split.h), so the offset of the
+ * failing statement is exact, and after each statement in a transaction the
+ * driver checks sqlite3_get_autocommit(): SQL that ended vmig's transaction
+ * stops the revision at once, before its bookkeeping.
  */
 #include "driver.h"
+#include "sqlite_split.h"
 
 #include "../src/alloc.h"
-#include "../src/sqltext.h"
 #include "../src/buf.h"
+#include "../src/clock.h"
+#include "../src/sqltext.h"
 #include "../src/url.h"
+#include "../src/version_table.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <sqlite3.h>
 #include <string.h>
 #include <sys/file.h>
-#include <time.h>
 #include <unistd.h>
 
 typedef struct sqlite_conn {
 	vmig_conn base; /* first: the core holds a vmig_conn * */
-	sqlite3 *db;
+	sqlite3 *db;    /* NULL until first use, and after unlock() */
 	char *path;
-	char *table; /* quoted: "vmig_version" */
-	char *meta;  /* quoted: "vmig_version_meta" */
+	char *table;        /* quoted: "vmig_version" */
+	char *meta;         /* quoted: "vmig_version_meta" */
+	char *upgrade_name; /* quoted: the new table while shape 1 is upgraded */
 	unsigned lock_timeout;
-	int lock_fd;     /* -1 while the run lock is not held */
-	bool persisting; /* switched from DELETE to PERSIST journal for this run */
+	vmig_waiter wait; /* the one budget of every wait of this connection */
+	int lock_fd;      /* a descriptor of the file, open until close(); -1: none */
+	bool lock_held;   /* the flock is ours */
+	bool tuned;       /* the connection has the settings of a run that writes */
+	bool persisting;  /* switched from DELETE to PERSIST journal for this run */
 	sqlite3_stmt *insert, *set_state, *delete; /* prepared after prepare() */
 } sqlite_conn;
+
+/* The type names in which the version table is created. */
+static vmig_type_names sqlite_types = {
+    [VMIG_COLTYPE_TEXT] = "TEXT",
+    [VMIG_COLTYPE_INTEGER] = "INTEGER",
+    [VMIG_COLTYPE_REAL] = "REAL",
+    [VMIG_COLTYPE_BOOLEAN] = "INTEGER",
+};
 
 static sqlite_conn *conn_of(vmig_conn *c)
 {
@@ -56,8 +79,25 @@ static char *quote_ident(const char *name, const char *suffix)
 	return vmig_buf_detach(&b);
 }
 
+static bool is_busy(sqlite_conn *sc)
+{
+	return sc->db && (sqlite3_extended_errcode(sc->db) & 0xff) == SQLITE_BUSY;
+}
+
+/* The error for running out of the wait budget, whatever was waiting. */
+static int fail_timeout(sqlite_conn *sc, vmig_error *err)
+{
+	return vmig_fail(err, VMIG_ERR_RUNTIME,
+	                 "%s: timed out after %u s waiting for the migration lock: another vmig "
+	                 "run (or another connection writing to the database) holds it; try "
+	                 "again when it has finished, or raise lock_timeout",
+	                 sc->path, sc->lock_timeout);
+}
+
 static int fail_db(sqlite_conn *sc, vmig_error *err, const char *what)
 {
+	if (is_busy(sc))
+		return fail_timeout(sc, err);
 	return vmig_fail(err, VMIG_ERR_RUNTIME, "%s%sSQLite error: %s", what ? what : "",
 	                 what ? ": " : "", sqlite3_errmsg(sc->db));
 }
@@ -68,6 +108,13 @@ static int exec_simple(sqlite_conn *sc, const char *sql, vmig_error *err)
 	if (sqlite3_exec(sc->db, sql, NULL, NULL, NULL) != SQLITE_OK)
 		return fail_db(sc, err, sc->path);
 	return VMIG_OK;
+}
+
+/* SQLite's busy handler: wait on the connection's budget, then give up. */
+static int busy_wait(void *arg, int count)
+{
+	(void)count;
+	return vmig_waiter_pause(&((sqlite_conn *)arg)->wait) ? 1 : 0;
 }
 
 static int sqlite_connect(const char *url, const vmig_conn_opts *opts, vmig_conn **out,
@@ -83,8 +130,10 @@ static int sqlite_connect(const char *url, const vmig_conn_opts *opts, vmig_conn
 	sc->path = path;
 	sc->lock_fd = -1;
 	sc->lock_timeout = opts->lock_timeout;
+	sc->wait = vmig_waiter_new(opts->lock_timeout * 1000.0, 1, 50);
 	sc->table = quote_ident(opts->version_table, "");
 	sc->meta = quote_ident(opts->version_table, "_meta");
+	sc->upgrade_name = quote_ident(opts->version_table, "_upgrade");
 	*out = &sc->base;
 	return VMIG_OK;
 }
@@ -117,9 +166,27 @@ static int ensure_open(sqlite_conn *sc, bool create, bool *missing, vmig_error *
 		sc->db = NULL;
 		return rc;
 	}
-	sqlite3_busy_timeout(sc->db, (int)(sc->lock_timeout * 1000));
+	sqlite3_busy_handler(sc->db, busy_wait, sc);
 	sqlite3_extended_result_codes(sc->db, 1);
 	return VMIG_OK;
+}
+
+/* Closes SQLite's connection (which releases SQLite's locks); the run lock stays. */
+static void close_db(sqlite_conn *sc)
+{
+	if (!sc->db)
+		return;
+	if (!sqlite3_get_autocommit(sc->db))
+		sqlite3_exec(sc->db, "ROLLBACK", NULL, NULL, NULL);
+	if (sc->persisting) /* removes the journal file PERSIST leaves */
+		sqlite3_exec(sc->db, "PRAGMA journal_mode=DELETE", NULL, NULL, NULL);
+	sqlite3_finalize(sc->insert);
+	sqlite3_finalize(sc->set_state);
+	sqlite3_finalize(sc->delete);
+	sc->insert = sc->set_state = sc->delete = NULL;
+	sqlite3_close(sc->db);
+	sc->db = NULL;
+	sc->tuned = sc->persisting = false;
 }
 
 static void sqlite_close(vmig_conn *c)
@@ -127,31 +194,14 @@ static void sqlite_close(vmig_conn *c)
 	sqlite_conn *sc = conn_of(c);
 	if (!sc)
 		return;
-	if (sc->persisting) /* removes the journal file PERSIST leaves */
-		sqlite3_exec(sc->db, "PRAGMA journal_mode=DELETE", NULL, NULL, NULL);
-	sqlite3_finalize(sc->insert);
-	sqlite3_finalize(sc->set_state);
-	sqlite3_finalize(sc->delete);
-	sqlite3_close(sc->db);
-	if (sc->lock_fd >= 0)
+	close_db(sc);
+	if (sc->lock_fd >= 0) /* last: SQLite holds no lock any more */
 		close(sc->lock_fd);
 	free(sc->path);
 	free(sc->table);
 	free(sc->meta);
+	free(sc->upgrade_name);
 	free(sc);
-}
-
-static void sleep_ms(long ms)
-{
-	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-	nanosleep(&ts, NULL);
-}
-
-static double now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
 }
 
 /*
@@ -160,18 +210,19 @@ static double now_ms(void)
  * (journal, folder, journal header, database).  synchronous=NORMAL drops the
  * journal header's; the PERSIST journal mode and the exclusive locking mode
  * keep the journal file in place and open between commits, which drops the
- * folder's and the unlink (or, with TRUNCATE, a truncation that costs a
- * discard on filesystems mounted with it): a per-revision run takes about a
- * quarter less time.  Each revision still commits durably on its
- * own; a process killed at any moment leaves the database consistent (SQLite
- * documents NORMAL as safe against power loss on current filesystems).  The
- * cost: the application's connections wait (their busy timeout) while vmig
- * writes, until it closes the database.  A database in WAL mode keeps its
- * journal mode.
+ * folder's and the unlink: a per-revision run takes about a quarter less
+ * time.  Each revision still commits durably on its own; a process killed at
+ * any moment leaves the database consistent (SQLite documents NORMAL as safe
+ * against power loss on current filesystems).  The cost: the application's
+ * connections wait (their busy timeout) while vmig writes, until the run
+ * lock is released.  A database in WAL mode keeps its journal mode.
  */
 static void tune_for_writing(sqlite_conn *sc)
 {
 	sqlite3_stmt *st;
+	if (sc->tuned)
+		return;
+	sc->tuned = true;
 	if (sqlite3_prepare_v2(sc->db, "PRAGMA journal_mode", -1, &st, NULL) != SQLITE_OK)
 		return;
 	bool is_delete = sqlite3_step(st) == SQLITE_ROW &&
@@ -187,169 +238,243 @@ static void tune_for_writing(sqlite_conn *sc)
 static int sqlite_lock(vmig_conn *c, vmig_error *err)
 {
 	sqlite_conn *sc = conn_of(c);
+	if (sc->lock_held)
+		return VMIG_OK;
 	int rc = ensure_open(sc, true, NULL, err);
 	if (rc)
 		return rc;
-	tune_for_writing(sc);
-	/* SQLite creates the file lazily; an empty file is an empty database. */
-	int fd = open(sc->path, O_RDONLY | O_CREAT | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return vmig_fail(err, VMIG_ERR_RUNTIME, "%s: cannot open for locking: %s", sc->path,
-		                 strerror(errno));
-	double deadline = now_ms() + sc->lock_timeout * 1000.0;
-	long wait = 1;
-	while (flock(fd, LOCK_EX | LOCK_NB) != 0) {
-		if (errno != EWOULDBLOCK && errno != EINTR) {
-			int e = errno;
-			close(fd);
-			return vmig_fail(err, VMIG_ERR_RUNTIME, "%s: cannot lock: %s", sc->path,
-			                 strerror(e));
-		}
-		if (now_ms() >= deadline) {
-			close(fd);
-			return vmig_fail(
-			    err, VMIG_ERR_RUNTIME,
-			    "%s: timed out after %u s waiting for the migration lock: "
-			    "another vmig run holds it; try again when it has finished, "
-			    "or raise lock_timeout",
-			    sc->path, sc->lock_timeout);
-		}
-		sleep_ms(wait);
-		wait = wait < 50 ? wait * 2 : 50;
+	/* Opened once and kept until close(): see the top of this file. */
+	if (sc->lock_fd < 0) {
+		sc->lock_fd = open(sc->path, O_RDONLY | O_CREAT | O_CLOEXEC, 0644);
+		if (sc->lock_fd < 0)
+			return vmig_fail(err, VMIG_ERR_RUNTIME, "%s: cannot open for locking: %s",
+			                 sc->path, strerror(errno));
 	}
-	sc->lock_fd = fd;
+	while (flock(sc->lock_fd, LOCK_EX | LOCK_NB) != 0) {
+		if (errno != EWOULDBLOCK && errno != EINTR)
+			return vmig_fail(err, VMIG_ERR_RUNTIME, "%s: cannot lock: %s", sc->path,
+			                 strerror(errno));
+		if (!vmig_waiter_pause(&sc->wait))
+			return fail_timeout(sc, err);
+	}
+	sc->lock_held = true;
+	tune_for_writing(sc);
 	return VMIG_OK;
 }
 
 static void sqlite_unlock(vmig_conn *c)
 {
 	sqlite_conn *sc = conn_of(c);
-	if (sc->lock_fd >= 0) {
-		close(sc->lock_fd); /* closing the only descriptor releases the flock */
-		sc->lock_fd = -1;
-	}
-}
-
-static char *column_dup(sqlite3_stmt *st, int col)
-{
-	const unsigned char *v = sqlite3_column_text(st, col);
-	return v ? xstrdup((const char *)v) : NULL;
-}
-
-static void read_row(sqlite3_stmt *st, bool ids_only, vmig_applied *row)
-{
-	row->revision = column_dup(st, 0);
-	row->dirty = strcmp((const char *)sqlite3_column_text(st, 1), "applied") != 0;
-	if (ids_only)
+	if (!sc->lock_held)
 		return;
-	row->parents = column_dup(st, 2);
-	row->message = column_dup(st, 3);
-	row->checksum = column_dup(st, 4);
-	row->checksum_version = sqlite3_column_int(st, 5);
-	row->applied_at = column_dup(st, 6);
-	row->duration_ms = sqlite3_column_double(st, 7);
-	row->down_sql = column_dup(st, 8);
+	/* SQLite's locks first (exclusive locking mode keeps them), then ours:
+	 * the next runner must not find the file still locked by this one. */
+	close_db(sc);
+	flock(sc->lock_fd, LOCK_UN);
+	sc->lock_held = false;
 }
 
-static int sqlite_read_applied(vmig_conn *c, bool ids_only, vmig_applied_set *set, vmig_error *err)
+/*
+ * The shape of a version table whose meta table is gone (dropped by hand):
+ * told by its columns.  0 when there is no version table either.
+ */
+static int shape_from_columns(sqlite_conn *sc, int *shape, vmig_error *err)
 {
-	sqlite_conn *sc = conn_of(c);
 	sqlite3_stmt *st;
-	bool missing;
-	int rc = ensure_open(sc, false, &missing, err);
-	if (rc || missing)
-		return rc;
-	char *sql = xasprintf(ids_only ? "SELECT revision, state FROM %s ORDER BY rowid"
-	                               : "SELECT revision, state, parents, message, checksum, "
-	                                 "checksum_version, applied_at, duration_ms, down_sql "
-	                                 "FROM %s ORDER BY rowid",
-	                      sc->table);
-	rc = sqlite3_prepare_v2(sc->db, sql, -1, &st, NULL);
-	free(sql);
-	if (rc != SQLITE_OK) {
-		/* A missing table is an empty history, not an error. */
-		if (strncmp(sqlite3_errmsg(sc->db), "no such table", 13) == 0)
-			return VMIG_OK;
-		return fail_db(sc, err, sc->path);
-	}
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		read_row(st, ids_only, vmig_applied_add(set));
+	vmig_buf q = {0};
+	vmig_buf_puts(&q, "SELECT ");
+	vmig_vt_render_columns(&q, false);
+	vmig_buf_printf(&q, " FROM %s LIMIT 0", sc->table);
+	int rc = sqlite3_prepare_v2(sc->db, vmig_buf_str(&q), -1, &st, NULL);
+	vmig_buf_free(&q);
 	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? VMIG_OK : fail_db(sc, err, sc->path);
+	*shape = VMIG_TABLE_SHAPE;
+	if (rc == SQLITE_OK)
+		return VMIG_OK;
+	const char *msg = sqlite3_errmsg(sc->db);
+	if (strncmp(msg, "no such table", 13) == 0)
+		*shape = 0;
+	else if (strncmp(msg, "no such column", 14) == 0)
+		*shape = 1;
+	else
+		return fail_db(sc, err, sc->path);
+	return VMIG_OK;
 }
 
-static int prepare_statements(sqlite_conn *sc, vmig_error *err)
-{
-	char *ins = xasprintf("INSERT INTO %s (revision, parents, message, checksum, "
-	                      "checksum_version, applied_at, duration_ms, down_sql, state) "
-	                      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-	                      sc->table);
-	char *set = xasprintf("UPDATE %s SET state = ?2 WHERE revision = ?1", sc->table);
-	char *del = xasprintf("DELETE FROM %s WHERE revision = ?1", sc->table);
-	int ok = sqlite3_prepare_v2(sc->db, ins, -1, &sc->insert, NULL) == SQLITE_OK &&
-	         sqlite3_prepare_v2(sc->db, set, -1, &sc->set_state, NULL) == SQLITE_OK &&
-	         sqlite3_prepare_v2(sc->db, del, -1, &sc->delete, NULL) == SQLITE_OK;
-	free(ins);
-	free(set);
-	free(del);
-	return ok ? VMIG_OK : fail_db(sc, err, sc->path);
-}
-
-static int check_shape(sqlite_conn *sc, vmig_error *err)
+/* The shape recorded in the meta table (*recorded set), or told by the
+ * columns without one; 0 when there is no version table. */
+static int read_shape(sqlite_conn *sc, int *shape, bool *recorded, vmig_error *err)
 {
 	sqlite3_stmt *st;
 	char *sql = xasprintf("SELECT value FROM %s WHERE key = 'shape'", sc->meta);
 	int rc = sqlite3_prepare_v2(sc->db, sql, -1, &st, NULL);
 	free(sql);
+	*shape = 0;
+	*recorded = false;
+	if (rc != SQLITE_OK)
+		return strncmp(sqlite3_errmsg(sc->db), "no such table", 13) == 0
+		           ? shape_from_columns(sc, shape, err)
+		           : fail_db(sc, err, sc->path);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		const char *v = (const char *)sqlite3_column_text(st, 0);
+		rc = vmig_vt_check_shape(v, sc->table, shape, err);
+		*recorded = true;
+	} else if (rc == SQLITE_DONE) {
+		rc = shape_from_columns(sc, shape, err);
+	} else {
+		rc = fail_db(sc, err, sc->path);
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* Shape 1's order of rows: the order they were inserted in. */
+#define SHAPE1_ORDER "rowid"
+
+static int read_rows(sqlite_conn *sc, int shape, bool ids_only, vmig_applied_set *set,
+                     vmig_error *err)
+{
+	sqlite3_stmt *st;
+	vmig_buf q = {0};
+	vmig_buf_puts(&q, "SELECT ");
+	vmig_vt_render_select_list(&q, shape, ids_only, SHAPE1_ORDER);
+	vmig_buf_printf(&q, " FROM %s ORDER BY %s", sc->table,
+	                shape == 1 ? SHAPE1_ORDER : VMIG_VT_ORDER);
+	int rc = sqlite3_prepare_v2(sc->db, vmig_buf_str(&q), -1, &st, NULL);
+	vmig_buf_free(&q);
 	if (rc != SQLITE_OK)
 		return fail_db(sc, err, sc->path);
-	int shape = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
+	vmig_vcol cols[VMIG_NVCOLS];
+	int ncols = vmig_vt_read_columns(ids_only, cols);
+	rc = VMIG_OK;
+	int step = SQLITE_DONE;
+	while (rc == VMIG_OK && (step = sqlite3_step(st)) == SQLITE_ROW) {
+		vmig_applied *row = vmig_applied_add(set);
+		for (int i = 0; rc == VMIG_OK && i < ncols; i++)
+			rc = vmig_vt_set(row, cols[i], (const char *)sqlite3_column_text(st, i),
+			                 err);
+	}
+	if (rc == VMIG_OK && step != SQLITE_DONE)
+		rc = fail_db(sc, err, sc->path);
 	sqlite3_finalize(st);
-	if (shape > VMIG_TABLE_SHAPE)
-		return vmig_fail(err, VMIG_ERR_RUNTIME,
-		                 "%s: the version table has shape %d, written by a newer vmig "
-		                 "(this one knows shape %d); upgrade vmig",
-		                 sc->path, shape, VMIG_TABLE_SHAPE);
-	return VMIG_OK;
+	return rc;
+}
+
+static int sqlite_read_applied(vmig_conn *c, bool ids_only, vmig_applied_set *set, vmig_error *err)
+{
+	sqlite_conn *sc = conn_of(c);
+	bool missing, recorded;
+	int shape;
+	int rc = ensure_open(sc, false, &missing, err);
+	if (rc || missing)
+		return rc;
+	if ((rc = read_shape(sc, &shape, &recorded, err)) || shape == 0)
+		return rc; /* no meta table: no version table either */
+	return read_rows(sc, shape, ids_only, set, err);
+}
+
+/* The INSERT, UPDATE and DELETE of the bookkeeping, rendered from version_table.h. */
+static int prepare_statements(sqlite_conn *sc, vmig_error *err)
+{
+	vmig_buf ins = {0};
+	vmig_buf_printf(&ins, "INSERT INTO %s (", sc->table);
+	vmig_vt_render_columns(&ins, false);
+	vmig_buf_puts(&ins, ") VALUES (");
+	for (int i = 0; i < VMIG_NVCOLS; i++) {
+		if (i == VMIG_VCOL_SEQ)
+			vmig_buf_printf(&ins, "%s(SELECT coalesce(max(seq), 0) + 1 FROM %s)",
+			                i ? ", " : "", sc->table);
+		else
+			vmig_buf_printf(&ins, "%s?%d", i ? ", " : "", i + 1);
+	}
+	vmig_buf_putc(&ins, ')');
+	char *set = xasprintf("UPDATE %s SET state = ?2 WHERE revision = ?1", sc->table);
+	char *del = xasprintf("DELETE FROM %s WHERE revision = ?1", sc->table);
+	int ok =
+	    sqlite3_prepare_v2(sc->db, vmig_buf_str(&ins), -1, &sc->insert, NULL) == SQLITE_OK &&
+	    sqlite3_prepare_v2(sc->db, set, -1, &sc->set_state, NULL) == SQLITE_OK &&
+	    sqlite3_prepare_v2(sc->db, del, -1, &sc->delete, NULL) == SQLITE_OK;
+	vmig_buf_free(&ins);
+	free(set);
+	free(del);
+	return ok ? VMIG_OK : fail_db(sc, err, sc->path);
+}
+
+/* Creates both tables at the current shape. */
+static int create_tables(sqlite_conn *sc, vmig_error *err)
+{
+	vmig_buf q = {0};
+	vmig_vt_render_create(&q, sc->table, sqlite_types);
+	vmig_buf_printf(&q,
+	                ";CREATE TABLE IF NOT EXISTS %s (key TEXT PRIMARY KEY NOT NULL, value TEXT "
+	                "NOT NULL);INSERT OR REPLACE INTO %s (key, value) VALUES ('shape', '%d')",
+	                sc->meta, sc->meta, VMIG_TABLE_SHAPE);
+	int rc = exec_simple(sc, vmig_buf_str(&q), err);
+	vmig_buf_free(&q);
+	return rc;
+}
+
+/*
+ * Shape 1 to the current one: SQLite cannot change a column's CHECK, so the
+ * table is built anew beside the old one, filled with the same expressions
+ * that read shape 1, and put in its place.
+ */
+static int upgrade_from_shape1(sqlite_conn *sc, vmig_error *err)
+{
+	vmig_buf q = {0};
+	vmig_vt_render_create(&q, sc->upgrade_name, sqlite_types);
+	vmig_buf_printf(&q, ";INSERT INTO %s (", sc->upgrade_name);
+	vmig_vt_render_columns(&q, false);
+	vmig_buf_puts(&q, ") SELECT ");
+	vmig_vt_render_select_list(&q, 1, false, SHAPE1_ORDER);
+	vmig_buf_printf(&q, " FROM %s;DROP TABLE %s;ALTER TABLE %s RENAME TO %s;", sc->table,
+	                sc->table, sc->upgrade_name, sc->table);
+	vmig_buf_printf(&q,
+	                "CREATE TABLE IF NOT EXISTS %s (key TEXT PRIMARY KEY NOT NULL, value "
+	                "TEXT NOT NULL)",
+	                sc->meta);
+	int rc = exec_simple(sc, vmig_buf_str(&q), err);
+	vmig_buf_free(&q);
+	if (rc)
+		vmig_error_prefix(err, "upgrading the version table from shape 1 to %d",
+		                  VMIG_TABLE_SHAPE);
+	return rc;
 }
 
 static int sqlite_prepare(vmig_conn *c, vmig_error *err)
 {
 	sqlite_conn *sc = conn_of(c);
+	int shape;
+	bool recorded;
 	int rc = ensure_open(sc, true, NULL, err);
 	if (rc)
 		return rc;
 	/* Inside a run-wide transaction the tables are created in it, so that a
 	 * run that fails leaves nothing behind. */
 	bool own = sqlite3_get_autocommit(sc->db);
-	char *ddl = xasprintf(
-	    "%s"
-	    "CREATE TABLE IF NOT EXISTS %s ("
-	    " revision TEXT PRIMARY KEY NOT NULL,"
-	    " parents TEXT NOT NULL DEFAULT '',"
-	    " message TEXT NOT NULL DEFAULT '',"
-	    " checksum TEXT NOT NULL,"
-	    " checksum_version INTEGER NOT NULL,"
-	    " applied_at TEXT NOT NULL,"
-	    " duration_ms REAL NOT NULL DEFAULT 0,"
-	    " down_sql TEXT,"
-	    " state TEXT NOT NULL DEFAULT 'applied' CHECK (state IN ('applied', 'pending')));"
-	    "CREATE TABLE IF NOT EXISTS %s (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL);"
-	    "INSERT OR IGNORE INTO %s (key, value) VALUES ('shape', '%d');"
-	    "%s",
-	    own ? "BEGIN IMMEDIATE;" : "", sc->table, sc->meta, sc->meta, VMIG_TABLE_SHAPE,
-	    own ? "COMMIT;" : "");
-	rc = exec_simple(sc, ddl, err);
-	free(ddl);
+	if (own && (rc = exec_simple(sc, "BEGIN IMMEDIATE", err)))
+		return rc;
+	rc = read_shape(sc, &shape, &recorded, err);
+	if (rc == VMIG_OK && shape == 1)
+		rc = upgrade_from_shape1(sc, err);
+	if (rc == VMIG_OK && !(recorded && shape == VMIG_TABLE_SHAPE))
+		rc = create_tables(sc, err); /* the tables, or the meta row if it was lost */
+	if (rc == VMIG_OK && own)
+		rc = exec_simple(sc, "COMMIT", err);
 	if (rc) {
-		if (own)
+		if (own && !sqlite3_get_autocommit(sc->db))
 			sqlite3_exec(sc->db, "ROLLBACK", NULL, NULL, NULL);
 		return rc;
 	}
-	rc = check_shape(sc, err);
-	if (rc == VMIG_OK && !sc->insert)
-		rc = prepare_statements(sc, err);
-	return rc;
+	/* A new table invalidates statements prepared against the old one. */
+	if (shape == 1 && sc->insert) {
+		sqlite3_finalize(sc->insert);
+		sqlite3_finalize(sc->set_state);
+		sqlite3_finalize(sc->delete);
+		sc->insert = sc->set_state = sc->delete = NULL;
+	}
+	return sc->insert ? VMIG_OK : prepare_statements(sc, err);
 }
 
 static int sqlite_begin(vmig_conn *c, vmig_error *err)
@@ -360,7 +485,12 @@ static int sqlite_begin(vmig_conn *c, vmig_error *err)
 
 static int sqlite_commit(vmig_conn *c, vmig_error *err)
 {
-	return exec_simple(conn_of(c), "COMMIT", err);
+	sqlite_conn *sc = conn_of(c);
+	if (!sc->db || sqlite3_get_autocommit(sc->db))
+		return vmig_fail(err, VMIG_ERR_RUNTIME,
+		                 "%s: the transaction vmig opened was no longer open at COMMIT",
+		                 sc->path);
+	return exec_simple(sc, "COMMIT", err);
 }
 
 static void sqlite_rollback(vmig_conn *c)
@@ -370,125 +500,151 @@ static void sqlite_rollback(vmig_conn *c)
 		sqlite3_exec(sc->db, "ROLLBACK", NULL, NULL, NULL);
 }
 
-/* Skips white space and comments, so that an error points at the statement's first token. */
-static const char *skip_space(const char *p, const char *end)
-{
-	while (p < end) {
-		if (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r' || *p == '\f')
-			p++;
-		else if (end - p >= 2 && p[0] == '-' && p[1] == '-')
-			while (p < end && *p != '\n')
-				p++;
-		else if (end - p >= 2 && p[0] == '/' && p[1] == '*') {
-			const char *close = p + 2;
-			while (close + 1 < end && !(close[0] == '*' && close[1] == '/'))
-				close++;
-			p = close + 2 <= end ? close + 2 : end;
-		} else
-			break;
-	}
-	return p;
-}
+/* What the statement walk of one change needs. */
+typedef struct script_run {
+	sqlite_conn *sc;
+	bool in_txn; /* the SQL runs inside vmig's transaction */
+} script_run;
 
-/* Runs every statement of sql in turn; on error *fail_offset is the failing one's start. */
-static int exec_script(sqlite_conn *sc, const char *sql, size_t len, bool in_txn,
-                       size_t *fail_offset, vmig_error *err)
+static int run_statement(void *ctx, sqlite3_stmt *st, const char *text, size_t offset, size_t len,
+                         vmig_error *err)
 {
-	const char *p = sql, *end = sql + len;
-	while (p < end) {
-		sqlite3_stmt *st = NULL;
-		const char *tail = NULL;
-		const char *start = skip_space(p, end);
-		if (start == end)
-			break;
-		int rc = sqlite3_prepare_v2(sc->db, start, (int)(end - start), &st, &tail);
-		if (rc == SQLITE_OK && st && in_txn &&
-		    vmig_sql_is_transaction_control(start, (size_t)(end - start))) {
-			*fail_offset = (size_t)(start - sql);
-			sqlite3_finalize(st);
-			return vmig_fail(err, VMIG_ERR_INPUT, VMIG_TXN_CONTROL_MSG);
-		}
-		if (rc == SQLITE_OK && st) {
-			while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-				;
-			if (rc == SQLITE_DONE)
-				rc = SQLITE_OK;
-		}
-		if (rc != SQLITE_OK) {
-			*fail_offset = (size_t)(start - sql);
-			vmig_fail(err, VMIG_ERR_RUNTIME, "SQLite error: %s",
-			          sqlite3_errmsg(sc->db));
-			sqlite3_finalize(st);
-			return VMIG_ERR_RUNTIME;
-		}
-		sqlite3_finalize(st);
-		if (!tail || tail <= start)
-			break;
-		p = tail;
+	script_run *s = ctx;
+	int rc;
+	(void)offset;
+	if (s->in_txn && (rc = vmig_sql_refuse_transaction_control(text, len, err)))
+		return rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		;
+	if (rc != SQLITE_DONE) {
+		if (is_busy(s->sc))
+			return fail_timeout(s->sc, err);
+		return vmig_fail(err, VMIG_ERR_RUNTIME, "SQLite error: %s",
+		                 sqlite3_errmsg(s->sc->db));
+	}
+	/* The structural check: whatever the text looked like, the transaction
+	 * must still be open.  Nothing more runs once it is not. */
+	if (s->in_txn && sqlite3_get_autocommit(s->sc->db)) {
+		vmig_fail(err, VMIG_ERR_RUNTIME, VMIG_TXN_ENDED_MSG);
+		err->partial = 1;
+		return VMIG_ERR_RUNTIME;
 	}
 	return VMIG_OK;
 }
 
-static void bind_text(sqlite3_stmt *st, int i, const char *v)
+static bool bind_text(sqlite3_stmt *st, int i, const char *v)
 {
-	if (v)
-		sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
-	else
-		sqlite3_bind_null(st, i);
+	return (v ? sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC) : sqlite3_bind_null(st, i)) ==
+	       SQLITE_OK;
 }
 
-static int book(sqlite_conn *sc, enum vmig_book_op op, const vmig_applied *row, double ms,
-                vmig_error *err)
+static bool bind_value(sqlite3_stmt *st, int i, vmig_value v)
+{
+	switch (v.type) {
+	case VMIG_COLTYPE_TEXT:
+		return bind_text(st, i, v.text);
+	case VMIG_COLTYPE_REAL:
+		return sqlite3_bind_double(st, i, v.real) == SQLITE_OK;
+	default:
+		return sqlite3_bind_int64(st, i, v.integer) == SQLITE_OK;
+	}
+}
+
+/* Binds the statement that chg->op needs; NULL when a bind failed. */
+static sqlite3_stmt *bind_row_op(sqlite_conn *sc, const vmig_change *chg, double ms)
 {
 	sqlite3_stmt *st;
-	switch (op) {
-	case VMIG_BOOK_NONE:
-		return VMIG_OK;
-	case VMIG_BOOK_INSERT:
-	case VMIG_BOOK_INSERT_DIRTY:
+	bool ok = true;
+	switch (chg->op) {
+	case VMIG_ROW_INSERT_APPLIED:
+	case VMIG_ROW_INSERT_IN_PROGRESS: {
+		vmig_applied row = *chg->row;
+		row.dirty = chg->op == VMIG_ROW_INSERT_IN_PROGRESS;
+		row.duration_ms = ms;
 		st = sc->insert;
-		bind_text(st, 2, row->parents ? row->parents : "");
-		bind_text(st, 3, row->message ? row->message : "");
-		bind_text(st, 4, row->checksum);
-		sqlite3_bind_int(st, 5, row->checksum_version);
-		bind_text(st, 6, row->applied_at);
-		sqlite3_bind_double(st, 7, ms);
-		bind_text(st, 8, row->down_sql);
-		bind_text(st, 9, op == VMIG_BOOK_INSERT ? "applied" : "pending");
+		for (int i = 0; ok && i < VMIG_NVCOLS; i++)
+			if (i != VMIG_VCOL_SEQ)
+				ok = bind_value(st, i + 1, vmig_vt_get(&row, (vmig_vcol)i));
 		break;
-	case VMIG_BOOK_SET_APPLIED:
-	case VMIG_BOOK_SET_DIRTY:
+	}
+	case VMIG_ROW_SET_APPLIED:
+	case VMIG_ROW_SET_IN_PROGRESS:
 		st = sc->set_state;
-		bind_text(st, 2, op == VMIG_BOOK_SET_APPLIED ? "applied" : "pending");
+		ok = bind_text(st, 1, chg->row->revision) &&
+		     bind_text(st, 2,
+		               chg->op == VMIG_ROW_SET_APPLIED ? VMIG_STATE_APPLIED
+		                                               : VMIG_STATE_IN_PROGRESS);
 		break;
 	default:
 		st = sc->delete;
+		ok = bind_text(st, 1, chg->row->revision);
 		break;
 	}
-	bind_text(st, 1, row->revision);
-	int rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
+	return ok ? st : NULL;
+}
+
+static int write_row(sqlite_conn *sc, const vmig_change *chg, double ms, vmig_error *err)
+{
+	if (chg->op == VMIG_ROW_NONE)
+		return VMIG_OK;
+	sqlite3_stmt *st = bind_row_op(sc, chg, ms);
+	int rc = st ? sqlite3_step(st) : SQLITE_ERROR;
+	if (st) {
+		sqlite3_reset(st);
+		sqlite3_clear_bindings(st);
+	}
 	if (rc != SQLITE_DONE)
 		return fail_db(sc, err, "recording the revision in the version table");
+	if (sqlite3_changes(sc->db) != 1)
+		return vmig_fail(
+		    err, VMIG_ERR_RUNTIME,
+		    "recording revision %s in the version table changed %d rows, not 1",
+		    chg->row->revision, sqlite3_changes(sc->db));
 	return VMIG_OK;
+}
+
+static int run_sql(sqlite_conn *sc, const vmig_change *chg, size_t *fail_offset, vmig_error *err)
+{
+	script_run s = {.sc = sc, .in_txn = chg->txn != VMIG_TXN_NONE};
+	int rc = vmig_sqlite_each_statement(sc->db, chg->sql, chg->sql_len, run_statement, &s,
+	                                    fail_offset, err);
+	if (rc == VMIG_ERR_RUNTIME && is_busy(sc) && !err->partial)
+		rc = fail_timeout(sc, err);
+	/* transaction off: SQL that opened a transaction must also end it. */
+	if (rc == VMIG_OK && chg->txn == VMIG_TXN_NONE && !sqlite3_get_autocommit(sc->db)) {
+		sqlite3_exec(sc->db, "ROLLBACK", NULL, NULL, NULL);
+		rc = vmig_fail(err, VMIG_ERR_RUNTIME,
+		               "the SQL left a transaction open at its end (a BEGIN without its "
+		               "COMMIT); vmig rolled that transaction back, so its statements did "
+		               "not take effect; end it with COMMIT in the revision");
+	}
+	return rc;
 }
 
 static int sqlite_apply(vmig_conn *c, const vmig_change *chg, size_t *fail_offset, vmig_error *err)
 {
 	sqlite_conn *sc = conn_of(c);
+	size_t ignored;
+	if (!fail_offset)
+		fail_offset = &ignored;
 	*fail_offset = VMIG_NO_OFFSET;
+	if (chg->op != VMIG_ROW_NONE && (!chg->row || !chg->row->revision))
+		return vmig_fail(err, VMIG_ERR_INPUT, "bookkeeping change without a revision");
 	int rc = ensure_open(sc, true, NULL, err);
-	if (rc == VMIG_OK && !sc->insert)
+	if (rc == VMIG_OK && !sc->insert && chg->op != VMIG_ROW_NONE)
 		rc = prepare_statements(sc, err);
+	if (rc == VMIG_OK && chg->txn == VMIG_TXN_OUTER && sqlite3_get_autocommit(sc->db))
+		rc = vmig_fail(err, VMIG_ERR_RUNTIME, "%s: no transaction is open for this change",
+		               sc->path);
 	if (rc == VMIG_OK && chg->txn == VMIG_TXN_OWN)
 		rc = exec_simple(sc, "BEGIN IMMEDIATE", err);
-	double t0 = now_ms();
-	if (rc == VMIG_OK && chg->sql)
-		rc = exec_script(sc, chg->sql, chg->sql_len, chg->txn != VMIG_TXN_NONE, fail_offset,
-		                 err);
+	if (rc)
+		return rc;
+	double t0 = vmig_now_ms();
+	if (chg->sql)
+		rc = run_sql(sc, chg, fail_offset, err);
 	if (rc == VMIG_OK)
-		rc = book(sc, chg->op, chg->row, chg->sql ? now_ms() - t0 : 0, err);
+		rc = write_row(sc, chg, chg->sql ? vmig_now_ms() - t0 : 0, err);
 	if (rc == VMIG_OK && chg->txn == VMIG_TXN_OWN)
 		rc = exec_simple(sc, "COMMIT", err);
 	if (rc != VMIG_OK && chg->txn == VMIG_TXN_OWN)
@@ -499,6 +655,9 @@ static int sqlite_apply(vmig_conn *c, const vmig_change *chg, size_t *fail_offse
 const vmig_driver vmig_sqlite_driver = {
     .version = VMIG_DRIVER_VERSION,
     .name = "sqlite",
+    .caps =
+        VMIG_CAP_TRANSACTIONAL_DDL | VMIG_CAP_SESSION_LOCK | VMIG_CAP_NON_TRANSACTIONAL_STATEMENTS,
+    .max_identifier = 0,
     .connect = sqlite_connect,
     .close = sqlite_close,
     .lock = sqlite_lock,

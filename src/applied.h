@@ -1,26 +1,16 @@
 /*
  * applied.h - rows of the version table, as the drivers read and write them.
  *
- * Version-table shape 1 (see drivers/driver.h for the DDL of each database):
- *   revision          the revision id (primary key)
- *   parents           the parent ids, space-separated ("" for a root)
- *   message           the revision's message
- *   checksum          lowercase hex SHA-256 of the normalized SQL
- *   checksum_version  the checksum algorithm's version (revision.h)
- *   applied_at        when it was applied, UTC, "YYYY-MM-DDTHH:MM:SS.mmmZ"
- *   duration_ms       how long its SQL took
- *   down_sql          its downgrade SQL; NULL when irreversible
- *   state             "applied", or "pending" while a `transaction off`
- *                     revision runs (a row left "pending" is dirty)
- * A revision is applied exactly when its row is there with state "applied".
+ * The columns and their order are defined once, in version_table.h.  A
+ * revision is applied exactly when its row is there with state "applied";
+ * a row "in_progress" is a `transaction off` revision that began and did not
+ * finish (dirty).
  */
 #ifndef VMIG_APPLIED_H
 #define VMIG_APPLIED_H
 
 #include <stdbool.h>
 #include <stddef.h>
-
-#define VMIG_TABLE_SHAPE 1
 
 typedef struct vmig_applied {
 	char *revision;
@@ -30,8 +20,10 @@ typedef struct vmig_applied {
 	int checksum_version;
 	char *applied_at;
 	double duration_ms;
-	char *down_sql; /* NULL: irreversible */
-	bool dirty;     /* state "pending": a transaction-off revision that did not finish */
+	char *down_sql;     /* NULL: irreversible */
+	bool transactional; /* its SQL runs in a transaction (down SQL too) */
+	bool dirty;    /* state "in_progress": a transaction-off revision that did not finish */
+	long long seq; /* the order of application, 1 for the first; 0 until written */
 } vmig_applied;
 
 /* A list of rows in applied order (oldest first).  Owns everything in it. */

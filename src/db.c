@@ -1,23 +1,41 @@
 #include "db.h"
 
 #include "alloc.h"
+#include "clock.h"
 #include "url.h"
 
 #include <string.h>
 #include <stdio.h>
-#include <time.h>
 
-static void sleep_s(double s)
+/*
+ * What the configuration asks of the driver, checked against what it can
+ * do before anything connects: a setting the database cannot honour is a
+ * configuration error (exit 2), not something a driver quietly ignores.
+ */
+static int check_driver_fits(const vmig_driver *d, const vmig_config *cfg, vmig_error *err)
 {
-	struct timespec ts = {(time_t)s, (long)((s - (double)(time_t)s) * 1e9)};
-	nanosleep(&ts, NULL);
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	static const char suffix[] = "_meta";
+	if (cfg->version_table_schema && !(d->caps & VMIG_CAP_SCHEMAS))
+		return vmig_fail(
+		    err, VMIG_ERR_INPUT,
+		    "version_table_schema: %s has no schemas; remove the setting for a "
+		    "%s database",
+		    d->name, d->name);
+	if (d->max_identifier && strlen(cfg->version_table) + strlen(suffix) > d->max_identifier)
+		return vmig_fail(
+		    err, VMIG_ERR_INPUT,
+		    "version_table: \"%s\" is %zu bytes; %s keeps names of at most %zu "
+		    "bytes, and the table beside it, \"%s%s\", needs %zu more: use a "
+		    "name of at most %zu bytes",
+		    cfg->version_table, strlen(cfg->version_table), d->name, d->max_identifier,
+		    cfg->version_table, suffix, strlen(suffix), d->max_identifier - strlen(suffix));
+	if (d->max_identifier && cfg->version_table_schema &&
+	    strlen(cfg->version_table_schema) > d->max_identifier)
+		return vmig_fail(err, VMIG_ERR_INPUT,
+		                 "version_table_schema: \"%s\" is longer than the %zu bytes %s "
+		                 "keeps in a name",
+		                 cfg->version_table_schema, d->max_identifier, d->name);
+	return VMIG_OK;
 }
 
 int vmig_db_open(const vmig_config *cfg, unsigned wait_s, vmig_wait_fn on_wait, void *ctx,
@@ -30,19 +48,27 @@ int vmig_db_open(const vmig_config *cfg, unsigned wait_s, vmig_wait_fn on_wait, 
 		                 "$DATABASE_URL, or pass -d URL");
 	db->driver = vmig_driver_for_url(cfg->database_url, err);
 	if (!db->driver)
-		return VMIG_ERR_INPUT;
+		return err->code;
+	int rc = check_driver_fits(db->driver, cfg, err);
+	if (rc) {
+		db->driver = NULL;
+		return rc;
+	}
 	db->shown_url = vmig_url_redact(cfg->database_url);
 	vmig_conn_opts opts = {
+	    .struct_version = VMIG_CONN_OPTS_VERSION,
 	    .version_table = cfg->version_table,
 	    .version_table_schema = cfg->version_table_schema,
 	    .lock_timeout = cfg->lock_timeout,
 	};
-	double deadline = now_s() + wait_s, delay = 0.25;
+	/* The last wait is cut to the deadline, for one last try at it. */
+	vmig_waiter wait = vmig_waiter_new(wait_s * 1000.0, 250, 2000);
+	vmig_waiter_start(&wait);
 	for (unsigned attempt = 1;; attempt++) {
-		int rc = db->driver->connect(cfg->database_url, &opts, &db->conn, err);
+		rc = db->driver->connect(cfg->database_url, &opts, &db->conn, err);
 		if (rc == VMIG_OK)
 			return VMIG_OK;
-		double left = deadline - now_s();
+		double left = vmig_waiter_left(&wait);
 		if (!err->transient || left <= 0) {
 			if (wait_s && err->transient)
 				vmig_error_append(
@@ -50,12 +76,10 @@ int vmig_db_open(const vmig_config *cfg, unsigned wait_s, vmig_wait_fn on_wait, 
 			vmig_db_close(db);
 			return rc;
 		}
-		/* The last wait is cut to the deadline, for one last try at it. */
-		double pause = delay < left ? delay : left;
 		if (on_wait)
-			on_wait(ctx, attempt, pause, err);
-		sleep_s(pause);
-		delay = delay * 2 > 2 ? 2 : delay * 2;
+			on_wait(ctx, attempt,
+			        (wait.delay_ms < left ? wait.delay_ms : left) / 1000.0, err);
+		vmig_waiter_pause(&wait);
 	}
 }
 
@@ -93,7 +117,7 @@ static void orphan_from_row(const vmig_applied *row, vmig_revision *rev)
 	rev->id = xstrdup(row->revision);
 	rev->parents = split_ids(row->parents, &rev->nparents);
 	rev->message = xstrdup(row->message ? row->message : "");
-	rev->transactional = true;
+	rev->transactional = row->transactional;
 	rev->down_sql = row->down_sql ? xstrdup(row->down_sql) : NULL;
 	rev->path = xasprintf("(%s: file gone)", row->revision);
 	snprintf(rev->checksum, sizeof rev->checksum, "%s", row->checksum ? row->checksum : "");
@@ -173,8 +197,9 @@ int vmig_state_refuse_dirty(const vmig_state *st, vmig_error *err)
 	const char *path = v != VMIG_NONE ? st->graph->revs[v]->path : "its file is gone";
 	return vmig_fail(
 	    err, VMIG_ERR_RUNTIME,
-	    "revision %s (%s) is dirty: it runs without a transaction and did not "
-	    "finish, so part of it may have taken effect. Check the database and "
+	    "revision %s (%s) is in progress: it began and did not finish (it runs "
+	    "without a transaction, or its SQL ended vmig's transaction), so part of it "
+	    "may have taken effect. Check the database and "
 	    "finish or undo it by hand, then record the outcome: `vmig stamp %s` if it "
 	    "is now fully applied, or `vmig stamp` with its parent (or `base`) if it "
 	    "is not",

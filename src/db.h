@@ -42,7 +42,7 @@ typedef struct vmig_state {
 	vmig_applied_set rows;
 	bool *applied;               /* per node: a row with state "applied" */
 	const vmig_applied **row_of; /* per node: its row, or NULL */
-	const vmig_applied **dirty;  /* rows left "pending" by a transaction-off revision */
+	const vmig_applied **dirty;  /* rows left "in_progress": begun and not finished */
 	size_t ndirty;
 	size_t norphans; /* applied revisions whose file is gone */
 	/* private */

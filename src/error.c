@@ -13,6 +13,7 @@ int vmig_fail(vmig_error *err, int code, const char *fmt, ...)
 		va_end(ap);
 		err->code = code;
 		err->transient = 0;
+		err->partial = 0;
 	}
 	return code;
 }
@@ -62,6 +63,7 @@ void vmig_error_clear(vmig_error *err)
 	if (err) {
 		err->code = VMIG_OK;
 		err->transient = 0;
+		err->partial = 0;
 		err->msg[0] = '\0';
 	}
 }

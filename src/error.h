@@ -24,6 +24,7 @@ enum vmig_status {
 typedef struct vmig_error {
 	int code;                 /* one of enum vmig_status */
 	int transient;            /* set by a failure that may pass if tried again */
+	int partial;              /* set by a driver when SQL it ran may have committed in part */
 	char msg[VMIG_ERROR_MAX]; /* one or more lines, no trailing newline */
 } vmig_error;
 

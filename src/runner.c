@@ -5,17 +5,10 @@
 
 #include "alloc.h"
 #include "buf.h"
+#include "clock.h"
 #include "plan.h"
 
 #include <string.h>
-#include <time.h>
-
-static double now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
-}
 
 static int plan_redo(const vmig_state *st, vmig_plan *plan, vmig_error *err)
 {
@@ -81,6 +74,7 @@ static void row_for(const vmig_revision *r, const char *now, vmig_applied *row)
 	row->checksum_version = VMIG_CHECKSUM_VERSION;
 	row->applied_at = (char *)now;
 	row->down_sql = r->down_sql;
+	row->transactional = r->transactional;
 }
 
 /* Adds "file:line: revision X failed" in front of the driver's message. */
@@ -106,12 +100,39 @@ typedef struct exec_ctx {
 	bool outer; /* inside one run-wide transaction, begun by the caller */
 } exec_ctx;
 
-static int apply(exec_ctx *x, const char *sql, enum vmig_txn txn, enum vmig_book_op op,
+static int apply(exec_ctx *x, const char *sql, enum vmig_txn txn, enum vmig_row_op op,
                  const vmig_applied *row, size_t *offset, vmig_error *err)
 {
-	vmig_change chg = {
-	    .sql = sql, .sql_len = sql ? strlen(sql) : 0, .txn = txn, .op = op, .row = row};
+	vmig_change chg = {.struct_version = VMIG_CHANGE_VERSION,
+	                   .sql = sql,
+	                   .sql_len = sql ? strlen(sql) : 0,
+	                   .txn = txn,
+	                   .op = op,
+	                   .row = row};
 	return x->db->driver->apply(x->db->conn, &chg, offset, err);
+}
+
+/*
+ * After SQL that may have committed in part (it ended vmig's transaction),
+ * the revision is recorded as in progress, as a `transaction off` revision
+ * that failed is: every later run refuses to go on until a person has
+ * looked, so the version table never claims less than the schema holds.
+ */
+static void record_partial(exec_ctx *x, const vmig_applied *row, bool down, vmig_error *err)
+{
+	vmig_error ignored = {0};
+	size_t off;
+	int rc = apply(x, NULL, VMIG_TXN_OWN,
+	               down ? VMIG_ROW_SET_IN_PROGRESS : VMIG_ROW_INSERT_IN_PROGRESS, row, &off,
+	               &ignored);
+	if (rc == VMIG_OK)
+		vmig_error_append(err,
+		                  "revision %s is now marked in progress; check the database, then "
+		                  "record the outcome with `vmig stamp`",
+		                  row->revision);
+	else
+		vmig_error_append(err, "marking revision %s in progress failed too: %s",
+		                  row->revision, ignored.msg);
 }
 
 static int run_step(exec_ctx *x, const vmig_step *s, vmig_error *err)
@@ -126,21 +147,25 @@ static int run_step(exec_ctx *x, const vmig_step *s, vmig_error *err)
 
 	vmig_utc_now(now);
 	row_for(r, now, &row);
+	enum vmig_row_op done_op = s->down ? VMIG_ROW_DELETE : VMIG_ROW_INSERT_APPLIED;
 	if (x->outer || stamp) {
-		rc = apply(x, sql, VMIG_TXN_OUTER, s->down ? VMIG_BOOK_DELETE : VMIG_BOOK_INSERT,
-		           &row, &offset, err);
+		rc = apply(x, sql, VMIG_TXN_OUTER, done_op, &row, &offset, err);
 	} else if (r->transactional) {
-		rc = apply(x, sql, VMIG_TXN_OWN, s->down ? VMIG_BOOK_DELETE : VMIG_BOOK_INSERT,
-		           &row, &offset, err);
+		rc = apply(x, sql, VMIG_TXN_OWN, done_op, &row, &offset, err);
 	} else {
-		/* Marked dirty first, so that a failure or a kill leaves a trace. */
+		/* Marked in progress first, so that a failure or a kill leaves a trace. */
 		rc = apply(x, NULL, VMIG_TXN_OWN,
-		           s->down ? VMIG_BOOK_SET_DIRTY : VMIG_BOOK_INSERT_DIRTY, &row, &offset,
-		           err);
+		           s->down ? VMIG_ROW_SET_IN_PROGRESS : VMIG_ROW_INSERT_IN_PROGRESS, &row,
+		           &offset, err);
 		if (rc == VMIG_OK)
 			rc = apply(x, sql, VMIG_TXN_NONE,
-			           s->down ? VMIG_BOOK_DELETE : VMIG_BOOK_SET_APPLIED, &row,
-			           &offset, err);
+			           s->down ? VMIG_ROW_DELETE : VMIG_ROW_SET_APPLIED, &row, &offset,
+			           err);
+	}
+	if (rc && err->partial && r->transactional) {
+		if (x->outer) /* what is left of the caller's transaction goes first */
+			x->db->driver->rollback(x->db->conn);
+		record_partial(x, &row, s->down, err);
 	}
 	free(row.parents);
 	if (rc && !stamp && sql)
@@ -151,12 +176,15 @@ static int run_step(exec_ctx *x, const vmig_step *s, vmig_error *err)
 static void say_failure_scope(const exec_ctx *x, const vmig_revision *r, size_t done,
                               vmig_error *err)
 {
-	if (x->outer)
+	if (err->partial)
+		return; /* what happened is already said */
+	else if (x->outer)
 		vmig_error_append(err, "the whole run was rolled back: nothing was changed");
 	else if (!r->transactional)
-		vmig_error_append(err, "it ran without a transaction, so part of it may have taken "
-		                       "effect; it is marked dirty until you resolve it with `vmig "
-		                       "stamp`");
+		vmig_error_append(err,
+		                  "it ran without a transaction, so part of it may have taken "
+		                  "effect; it stays marked in progress until you resolve it with "
+		                  "`vmig stamp`");
 	else if (done)
 		vmig_error_append(err,
 		                  "revision %s was rolled back; the %zu revision(s) before it in "
@@ -177,20 +205,20 @@ static int execute(exec_ctx *x, const vmig_plan *plan, vmig_run_result *res, vmi
 {
 	const vmig_driver *d = x->db->driver;
 	int rc = VMIG_OK;
-	double start = now_ms();
+	double start = vmig_now_ms();
 	/* Inside one transaction a step is done only at the commit: report then. */
 	vmig_run_event *done = xcalloc(plan->n + x->st->ndirty + 1, sizeof *done);
 	/* stamp clears dirty rows first; the plan re-records those it keeps */
 	for (size_t i = 0; rc == VMIG_OK && x->o->kind == VMIG_RUN_STAMP && i < x->st->ndirty;
 	     i++) {
 		size_t off, v = vmig_graph_find(x->st->graph, x->st->dirty[i]->revision);
-		rc = apply(x, NULL, VMIG_TXN_OUTER, VMIG_BOOK_DELETE, x->st->dirty[i], &off, err);
+		rc = apply(x, NULL, VMIG_TXN_OUTER, VMIG_ROW_DELETE, x->st->dirty[i], &off, err);
 		if (rc == VMIG_OK && v != VMIG_NONE)
 			done[res->steps++] = (vmig_run_event){
 			    .rev = x->st->graph->revs[v], .down = true, .stamp = true};
 	}
 	for (size_t i = 0; rc == VMIG_OK && i < plan->n; i++) {
-		double t0 = now_ms();
+		double t0 = vmig_now_ms();
 		const vmig_step *s = &plan->steps[i];
 		rc = run_step(x, s, err);
 		if (rc) {
@@ -201,7 +229,7 @@ static int execute(exec_ctx *x, const vmig_plan *plan, vmig_run_result *res, vmi
 		done[res->steps++] = (vmig_run_event){.rev = x->st->graph->revs[s->node],
 		                                      .down = s->down,
 		                                      .stamp = x->o->kind == VMIG_RUN_STAMP,
-		                                      .ms = now_ms() - t0};
+		                                      .ms = vmig_now_ms() - t0};
 		if (!x->outer)
 			report(x, &done[res->steps - 1], 1);
 	}
@@ -215,7 +243,7 @@ static int execute(exec_ctx *x, const vmig_plan *plan, vmig_run_result *res, vmi
 		report(x, done, res->steps);
 	}
 	free(done);
-	res->ms = now_ms() - start;
+	res->ms = vmig_now_ms() - start;
 	return rc;
 }
 
@@ -257,6 +285,13 @@ int vmig_run(vmig_db *db, const vmig_graph *files, const vmig_run_opts *o, vmig_
 	vmig_state st;
 	vmig_plan plan = {0};
 	memset(res, 0, sizeof *res);
+	/* No target: the kind's default, resolved here once, so that it is planned
+	 * and pinned below exactly as if it had been given. */
+	vmig_run_opts given = *o;
+	if (!given.target && o->kind != VMIG_RUN_REDO)
+		given.target =
+		    o->kind == VMIG_RUN_DOWN ? VMIG_PLAN_DOWN_DEFAULT : VMIG_PLAN_UP_DEFAULT;
+	o = &given;
 
 	/* First look, without the lock: is there anything to do at all? */
 	int rc = read_and_plan(db, files, o, o->kind == VMIG_RUN_UP, &st, &plan, err);
@@ -274,9 +309,9 @@ int vmig_run(vmig_db *db, const vmig_graph *files, const vmig_run_opts *o, vmig_
 		free(pinned);
 		return rc;
 	}
-	vmig_run_opts locked = *o;
+	vmig_run_opts pinned_opts = *o;
 	if (pinned)
-		locked.target = pinned;
+		pinned_opts.target = pinned;
 
 	if ((rc = db->driver->lock(db->conn, err))) {
 		free(pinned);
@@ -292,7 +327,7 @@ int vmig_run(vmig_db *db, const vmig_graph *files, const vmig_run_opts *o, vmig_
 		rc = db->driver->prepare(db->conn, err);
 	/* Under the lock: another runner may have done some or all of the work. */
 	if (rc == VMIG_OK)
-		rc = read_and_plan(db, files, &locked, false, &st, &plan, err);
+		rc = read_and_plan(db, files, &pinned_opts, false, &st, &plan, err);
 	if (rc == VMIG_OK && o->single_transaction && o->kind != VMIG_RUN_STAMP)
 		rc = check_single_transaction(&st, &plan, err);
 	if (rc == VMIG_OK) {

@@ -108,3 +108,90 @@ int vmig_url_sqlite_path(const char *url, char **path, vmig_error *err)
 	*path = xstrndup(p, n);
 	return VMIG_OK;
 }
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* s[0..n) with %XX decoded.  Caller frees. */
+static char *percent_decode(const char *s, size_t n)
+{
+	char *out = xmalloc(n + 1);
+	size_t o = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '%' && i + 2 < n && hexval(s[i + 1]) >= 0 && hexval(s[i + 2]) >= 0) {
+			out[o++] = (char)(hexval(s[i + 1]) * 16 + hexval(s[i + 2]));
+			i += 2;
+		} else {
+			out[o++] = s[i];
+		}
+	}
+	out[o] = '\0';
+	return out;
+}
+
+/* Adds a secret, raw and decoded, to list (new strings). */
+static void add_secret(char **list, size_t *n, const char *s, size_t len)
+{
+	if (len == 0 || *n + 2 > VMIG_URL_MAX_SECRETS)
+		return;
+	list[(*n)++] = xstrndup(s, len);
+	char *dec = percent_decode(s, len);
+	if (strcmp(dec, list[*n - 1]) != 0)
+		list[(*n)++] = dec;
+	else
+		free(dec);
+}
+
+size_t vmig_url_secrets(const char *url, char *list[VMIG_URL_MAX_SECRETS])
+{
+	size_t n = 0, off, len;
+	if (vmig_url_password(url, &off, &len)) {
+		add_secret(list, &n, url + off, len);
+		/* libpq ends the authority at '/', '?' or '#', and may then quote
+		 * the password's first part as a port: that part is a secret too. */
+		size_t head = strcspn(url + off, "/?#");
+		if (head && head < len)
+			add_secret(list, &n, url + off, head);
+	}
+	for (const char *p = strcasestr(url, "password="); p; p = strcasestr(p + 1, "password=")) {
+		const char *v = p + strlen("password=");
+		add_secret(list, &n, v, strcspn(v, "&#"));
+	}
+	return n;
+}
+
+/* Replaces every occurrence of secret in b with "***".  A very short
+ * password blots out more than itself: a garbled message beats a leak. */
+static void scrub_one(vmig_buf *b, const char *secret)
+{
+	size_t slen = strlen(secret);
+	if (!slen || !b->len)
+		return;
+	vmig_buf out = {0};
+	const char *p = vmig_buf_str(b);
+	for (const char *hit; (hit = strstr(p, secret)); p = hit + slen) {
+		vmig_buf_add(&out, p, (size_t)(hit - p));
+		vmig_buf_puts(&out, "***");
+	}
+	vmig_buf_puts(&out, p);
+	vmig_buf_free(b);
+	*b = out;
+}
+
+void vmig_url_scrub(vmig_buf *msg, const char *url)
+{
+	char *secrets[VMIG_URL_MAX_SECRETS];
+	size_t n = vmig_url_secrets(url, secrets);
+	for (size_t i = 0; i < n; i++) {
+		scrub_one(msg, secrets[i]);
+		free(secrets[i]);
+	}
+}

@@ -4,6 +4,7 @@
 #ifndef VMIG_URL_H
 #define VMIG_URL_H
 
+#include "buf.h"
 #include "error.h"
 
 #include <stdbool.h>
@@ -20,6 +21,20 @@ char *vmig_url_redact(const char *url);
  * and *len (bytes into url) and returns true; false when it has none.
  */
 bool vmig_url_password(const char *url, size_t *off, size_t *len);
+
+/* The most password spellings vmig_url_secrets finds in one URL. */
+#define VMIG_URL_MAX_SECRETS 8
+
+/*
+ * The passwords a URL carries (userinfo and `password=` parameters), as
+ * written and percent-decoded, into list; returns how many.  They are what
+ * vmig_url_scrub removes from a database's messages, which may quote parts
+ * of a malformed URL.  The strings are new; the caller frees each.
+ */
+size_t vmig_url_secrets(const char *url, char *list[VMIG_URL_MAX_SECRETS]);
+
+/* Replaces every occurrence of every secret of url in msg by "***". */
+void vmig_url_scrub(struct vmig_buf *msg, const char *url);
 
 /*
  * The scheme without a SQLAlchemy driver suffix, written to out:

@@ -141,7 +141,7 @@ static vmig_conn *open_db(const char *db)
 }
 
 /* Runs one change for revision rev; returns the status, *off the offset. */
-static int apply(vmig_conn *c, const char *sql, enum vmig_txn txn, enum vmig_book_op op,
+static int apply(vmig_conn *c, const char *sql, enum vmig_txn txn, enum vmig_row_op op,
                  const char *rev, size_t *off, vmig_error *err)
 {
 	vmig_applied row = {.revision = (char *)rev,
@@ -155,13 +155,13 @@ static int apply(vmig_conn *c, const char *sql, enum vmig_txn txn, enum vmig_boo
 	                   .sql_len = sql ? strlen(sql) : 0,
 	                   .txn = txn,
 	                   .op = op,
-	                   .row = op == VMIG_BOOK_NONE ? NULL : &row};
+	                   .row = op == VMIG_ROW_NONE ? NULL : &row};
 	size_t ignored;
 	memset(err, 0, sizeof *err);
 	return vmig_postgres_driver.apply(c, &chg, off ? off : &ignored, err);
 }
 
-static void must_apply(vmig_conn *c, const char *sql, enum vmig_txn txn, enum vmig_book_op op,
+static void must_apply(vmig_conn *c, const char *sql, enum vmig_txn txn, enum vmig_row_op op,
                        const char *rev)
 {
 	vmig_error err;
@@ -337,7 +337,7 @@ static void test_read_missing_table(void **state)
 	assert_int_equal(vmig_postgres_driver.begin(c, &err), VMIG_OK);
 	assert_int_equal(vmig_postgres_driver.read_applied(c, true, &set, &err), VMIG_OK);
 	assert_int_equal(vmig_postgres_driver.prepare(c, &err), VMIG_OK);
-	must_apply(c, "CREATE TABLE t (a int)", VMIG_TXN_OUTER, VMIG_BOOK_INSERT, "r1");
+	must_apply(c, "CREATE TABLE t (a int)", VMIG_TXN_OUTER, VMIG_ROW_INSERT_APPLIED, "r1");
 	assert_int_equal(vmig_postgres_driver.read_applied(c, true, &set, &err), VMIG_OK);
 	assert_int_equal(set.n, 1);
 	assert_int_equal(vmig_postgres_driver.commit(c, &err), VMIG_OK);
@@ -357,29 +357,29 @@ static void test_prepare(void **state)
 
 	assert_int_equal(vmig_postgres_driver.prepare(c, &err), VMIG_OK);
 	assert_int_equal(vmig_postgres_driver.prepare(c, &err), VMIG_OK);
-	expect_q(pg, "SELECT key || '=' || value FROM vmig_version_meta", "shape=1");
+	expect_q(pg, "SELECT key || '=' || value FROM vmig_version_meta", "shape=2");
 	expect_q(pg,
 	         "SELECT string_agg(column_name || ' ' || data_type || ' ' || is_nullable, ', ' "
 	         "ORDER BY ordinal_position) FROM information_schema.columns "
 	         "WHERE table_name = 'vmig_version'",
 	         "revision text NO, parents text NO, message text NO, checksum text NO, "
 	         "checksum_version integer NO, applied_at text NO, duration_ms double precision "
-	         "NO, down_sql text YES, state text NO");
+	         "NO, down_sql text YES, state text NO, transactional boolean NO, seq integer NO");
 	expect_q(pg,
 	         "INSERT INTO vmig_version (revision, checksum, checksum_version, applied_at, "
 	         "state) VALUES ('x', '', 1, '', 'bogus')",
 	         NULL);
 
 	/* a table written by a newer vmig is refused */
-	expect_q(pg, "UPDATE vmig_version_meta SET value = '2'", "");
+	expect_q(pg, "UPDATE vmig_version_meta SET value = '3'", "");
 	assert_int_equal(vmig_postgres_driver.prepare(c, &err), VMIG_ERR_RUNTIME);
-	assert_contains(err.msg, "shape 2");
+	assert_contains(err.msg, "shape 3");
 	assert_contains(err.msg, "upgrade vmig");
 
 	/* a lost meta table is re-created */
 	expect_q(pg, "DROP TABLE vmig_version_meta", "");
 	assert_int_equal(vmig_postgres_driver.prepare(c, &err), VMIG_OK);
-	expect_q(pg, "SELECT value FROM vmig_version_meta", "1");
+	expect_q(pg, "SELECT value FROM vmig_version_meta", "2");
 
 	PQfinish(pg);
 	vmig_postgres_driver.close(c);
@@ -400,7 +400,7 @@ static void test_apply_own(void **state)
 	           "CREATE TABLE users (id serial PRIMARY KEY, name text);\n"
 	           "INSERT INTO users (name) VALUES ('a;b'), ('it''s');\n"
 	           "SELECT pg_sleep(0.05); -- ends in a comment, no newline",
-	           VMIG_TXN_OWN, VMIG_BOOK_INSERT, "r1");
+	           VMIG_TXN_OWN, VMIG_ROW_INSERT_APPLIED, "r1");
 	expect_q(pg, "SELECT name FROM users ORDER BY id", "a;b\nit's");
 
 	assert_int_equal(vmig_postgres_driver.read_applied(c, false, &set, &err), VMIG_OK);
@@ -437,7 +437,7 @@ static void expect_rolled_back(vmig_conn *c, PGconn *pg, const char *table)
 	snprintf(sql, sizeof sql, "SELECT to_regclass('%s') IS NULL", table);
 	expect_q(pg, sql, "t");
 	expect_q(pg, "SELECT count(*) FROM vmig_version WHERE revision = 'bad'", "0");
-	must_apply(c, "SELECT 1", VMIG_TXN_OWN, VMIG_BOOK_NONE, NULL);
+	must_apply(c, "SELECT 1", VMIG_TXN_OWN, VMIG_ROW_NONE, NULL);
 }
 
 static void expect_failure(vmig_conn *c, PGconn *pg, const char *sql, const char *at,
@@ -445,7 +445,7 @@ static void expect_failure(vmig_conn *c, PGconn *pg, const char *sql, const char
 {
 	vmig_error err;
 	size_t off = 0;
-	assert_int_equal(apply(c, sql, VMIG_TXN_OWN, VMIG_BOOK_INSERT, "bad", &off, &err),
+	assert_int_equal(apply(c, sql, VMIG_TXN_OWN, VMIG_ROW_INSERT_APPLIED, "bad", &off, &err),
 	                 VMIG_ERR_RUNTIME);
 	assert_contains(err.msg, msg);
 	if (off != offset_of(sql, at))
@@ -490,11 +490,11 @@ static void test_apply_own_failure(void **state)
 	expect_failure(c, pg, "CREATE TABLE t6 (a int);\nSELECT (1 +", "SELECT (1", "42601", "t6");
 
 	/* the bookkeeping itself failing (a duplicate revision) has no offset */
-	must_apply(c, "SELECT 1", VMIG_TXN_OWN, VMIG_BOOK_INSERT, "dup");
+	must_apply(c, "SELECT 1", VMIG_TXN_OWN, VMIG_ROW_INSERT_APPLIED, "dup");
 	size_t off = 0;
-	assert_int_equal(
-	    apply(c, "CREATE TABLE t7 (a int)", VMIG_TXN_OWN, VMIG_BOOK_INSERT, "dup", &off, &err),
-	    VMIG_ERR_RUNTIME);
+	assert_int_equal(apply(c, "CREATE TABLE t7 (a int)", VMIG_TXN_OWN, VMIG_ROW_INSERT_APPLIED,
+	                       "dup", &off, &err),
+	                 VMIG_ERR_RUNTIME);
 	assert_int_equal(off, VMIG_NO_OFFSET);
 	assert_contains(err.msg, "23505");
 	assert_contains(err.msg, "while recording revision dup");
@@ -502,7 +502,7 @@ static void test_apply_own_failure(void **state)
 
 	/* an SQL text that swallows vmig's statements changes nothing */
 	assert_int_equal(apply(c, "CREATE TABLE t8 (a int); SELECT $q$", VMIG_TXN_OWN,
-	                       VMIG_BOOK_INSERT, "bad", &off, &err),
+	                       VMIG_ROW_INSERT_APPLIED, "bad", &off, &err),
 	                 VMIG_ERR_RUNTIME);
 	expect_rolled_back(c, pg, "t8");
 
@@ -535,7 +535,7 @@ static void test_apply_postgres_features(void **state)
 	    "UPDATE t SET note = note || '!' WHERE id = 1; -- trailing ; comment";
 
 	assert_int_equal(vmig_postgres_driver.prepare(c, &err), VMIG_OK);
-	must_apply(c, sql, VMIG_TXN_OWN, VMIG_BOOK_INSERT, "r1");
+	must_apply(c, sql, VMIG_TXN_OWN, VMIG_ROW_INSERT_APPLIED, "r1");
 	expect_q(pg, "SELECT id || ':' || note || ':' || changed FROM t ORDER BY id",
 	         "1:semi; colon!:1\n2:it's; \"q\":0");
 	expect_q(pg, "SELECT two()", "2");
@@ -557,9 +557,9 @@ static void test_apply_transaction_off(void **state)
 	size_t off;
 
 	assert_int_equal(vmig_postgres_driver.prepare(c, &err), VMIG_OK);
-	must_apply(c, "CREATE TABLE t (a int, b int)", VMIG_TXN_OWN, VMIG_BOOK_INSERT, "r0");
+	must_apply(c, "CREATE TABLE t (a int, b int)", VMIG_TXN_OWN, VMIG_ROW_INSERT_APPLIED, "r0");
 	/* the runner's sequence: mark dirty, run, mark applied */
-	must_apply(c, NULL, VMIG_TXN_OWN, VMIG_BOOK_INSERT_DIRTY, "r1");
+	must_apply(c, NULL, VMIG_TXN_OWN, VMIG_ROW_INSERT_IN_PROGRESS, "r1");
 	assert_int_equal(vmig_postgres_driver.read_applied(c, true, &set, &err), VMIG_OK);
 	assert_int_equal(set.n, 2);
 	assert_true(vmig_applied_find(&set, "r1")->dirty);
@@ -567,7 +567,7 @@ static void test_apply_transaction_off(void **state)
 	must_apply(c,
 	           "-- two concurrent builds\nCREATE INDEX CONCURRENTLY i_a ON t (a);\n"
 	           "CREATE INDEX CONCURRENTLY i_b ON t (b); -- done",
-	           VMIG_TXN_NONE, VMIG_BOOK_SET_APPLIED, "r1");
+	           VMIG_TXN_NONE, VMIG_ROW_SET_APPLIED, "r1");
 	expect_q(pg, "SELECT indexname FROM pg_indexes WHERE tablename = 't' ORDER BY 1",
 	         "i_a\ni_b");
 	assert_int_equal(vmig_postgres_driver.read_applied(c, false, &set, &err), VMIG_OK);
@@ -575,26 +575,26 @@ static void test_apply_transaction_off(void **state)
 	vmig_applied_free(&set);
 
 	/* a failure: the statement before it stays, the row stays dirty */
-	must_apply(c, NULL, VMIG_TXN_OWN, VMIG_BOOK_INSERT_DIRTY, "r2");
+	must_apply(c, NULL, VMIG_TXN_OWN, VMIG_ROW_INSERT_IN_PROGRESS, "r2");
 	const char *bad = "CREATE INDEX CONCURRENTLY i_c ON t (a);\n"
 	                  "CREATE INDEX CONCURRENTLY i_d ON nosuch (b);\n";
-	assert_int_equal(apply(c, bad, VMIG_TXN_NONE, VMIG_BOOK_SET_APPLIED, "r2", &off, &err),
+	assert_int_equal(apply(c, bad, VMIG_TXN_NONE, VMIG_ROW_SET_APPLIED, "r2", &off, &err),
 	                 VMIG_ERR_RUNTIME);
 	/* CREATE INDEX names no position: the statement's start */
 	assert_int_equal(off, offset_of(bad, "CREATE INDEX CONCURRENTLY i_d"));
 	assert_contains(err.msg, "42P01");
-	expect_q(pg, "SELECT state FROM vmig_version WHERE revision = 'r2'", "pending");
+	expect_q(pg, "SELECT state FROM vmig_version WHERE revision = 'r2'", "in_progress");
 	expect_q(pg, "SELECT count(*) FROM pg_indexes WHERE indexname = 'i_c'", "1");
 	const char *nopos = "SELECT 1;\n\nSELECT 1/0;";
-	assert_int_equal(apply(c, nopos, VMIG_TXN_NONE, VMIG_BOOK_SET_APPLIED, "r2", &off, &err),
+	assert_int_equal(apply(c, nopos, VMIG_TXN_NONE, VMIG_ROW_SET_APPLIED, "r2", &off, &err),
 	                 VMIG_ERR_RUNTIME);
 	assert_int_equal(off, offset_of(nopos, "SELECT 1/0"));
 
 	/* down through it: SET_DIRTY, then DELETE with the SQL */
-	must_apply(c, NULL, VMIG_TXN_OWN, VMIG_BOOK_SET_DIRTY, "r1");
-	expect_q(pg, "SELECT state FROM vmig_version WHERE revision = 'r1'", "pending");
+	must_apply(c, NULL, VMIG_TXN_OWN, VMIG_ROW_SET_IN_PROGRESS, "r1");
+	expect_q(pg, "SELECT state FROM vmig_version WHERE revision = 'r1'", "in_progress");
 	must_apply(c, "DROP INDEX CONCURRENTLY i_a; DROP INDEX CONCURRENTLY i_b;", VMIG_TXN_NONE,
-	           VMIG_BOOK_DELETE, "r1");
+	           VMIG_ROW_DELETE, "r1");
 	expect_q(pg, "SELECT count(*) FROM vmig_version WHERE revision = 'r1'", "0");
 	expect_q(pg, "SELECT count(*) FROM pg_indexes WHERE indexname IN ('i_a', 'i_b')", "0");
 
@@ -615,9 +615,9 @@ static void test_apply_outer(void **state)
 	assert_int_equal(vmig_postgres_driver.prepare(c, &err), VMIG_OK);
 	/* all or nothing: a failure in the second rolls back the first */
 	assert_int_equal(vmig_postgres_driver.begin(c, &err), VMIG_OK);
-	must_apply(c, "CREATE TABLE a (x int)", VMIG_TXN_OUTER, VMIG_BOOK_INSERT, "ra");
+	must_apply(c, "CREATE TABLE a (x int)", VMIG_TXN_OUTER, VMIG_ROW_INSERT_APPLIED, "ra");
 	const char *bad = "CREATE TABLE b (x int);\nINSERT INTO b VALUES (1/0);";
-	assert_int_equal(apply(c, bad, VMIG_TXN_OUTER, VMIG_BOOK_INSERT, "rb", &off, &err),
+	assert_int_equal(apply(c, bad, VMIG_TXN_OUTER, VMIG_ROW_INSERT_APPLIED, "rb", &off, &err),
 	                 VMIG_ERR_RUNTIME);
 	assert_int_equal(off, offset_of(bad, "INSERT"));
 	vmig_postgres_driver.rollback(c);
@@ -626,14 +626,14 @@ static void test_apply_outer(void **state)
 
 	/* a commit after a failure is an error, not a silent rollback */
 	assert_int_equal(vmig_postgres_driver.begin(c, &err), VMIG_OK);
-	assert_int_equal(apply(c, bad, VMIG_TXN_OUTER, VMIG_BOOK_INSERT, "rb", &off, &err),
+	assert_int_equal(apply(c, bad, VMIG_TXN_OUTER, VMIG_ROW_INSERT_APPLIED, "rb", &off, &err),
 	                 VMIG_ERR_RUNTIME);
 	assert_int_equal(vmig_postgres_driver.commit(c, &err), VMIG_ERR_RUNTIME);
 
 	assert_int_equal(vmig_postgres_driver.begin(c, &err), VMIG_OK);
-	must_apply(c, "CREATE TABLE a (x int)", VMIG_TXN_OUTER, VMIG_BOOK_INSERT, "ra");
-	must_apply(c, "CREATE TABLE b (x int)", VMIG_TXN_OUTER, VMIG_BOOK_INSERT, "rb");
-	must_apply(c, NULL, VMIG_TXN_OUTER, VMIG_BOOK_DELETE, "ra");
+	must_apply(c, "CREATE TABLE a (x int)", VMIG_TXN_OUTER, VMIG_ROW_INSERT_APPLIED, "ra");
+	must_apply(c, "CREATE TABLE b (x int)", VMIG_TXN_OUTER, VMIG_ROW_INSERT_APPLIED, "rb");
+	must_apply(c, NULL, VMIG_TXN_OUTER, VMIG_ROW_DELETE, "ra");
 	expect_q(pg, "SELECT count(*) FROM vmig_version", "0"); /* not yet committed */
 	assert_int_equal(vmig_postgres_driver.commit(c, &err), VMIG_OK);
 	expect_q(pg, "SELECT revision FROM vmig_version", "rb");
@@ -715,15 +715,15 @@ static void test_version_table_schema(void **state)
 	/* reading is fine (nothing applied); creating needs the schema */
 	assert_int_equal(vmig_postgres_driver.read_applied(c, true, &set, &err), VMIG_OK);
 	assert_int_equal(set.n, 0);
-	assert_int_equal(vmig_postgres_driver.prepare(c, &err), VMIG_ERR_RUNTIME);
-	assert_contains(err.msg, "\"Ops Schema\" given as version_table_schema does not exist");
+	assert_int_equal(vmig_postgres_driver.prepare(c, &err), VMIG_ERR_INPUT);
+	assert_contains(err.msg, "version_table_schema: the schema \"Ops Schema\" does not exist");
 	assert_contains(err.msg, "CREATE SCHEMA");
 
 	expect_q(pg, "CREATE SCHEMA \"Ops Schema\"", "");
 	assert_int_equal(vmig_postgres_driver.prepare(c, &err), VMIG_OK);
-	must_apply(c, "CREATE TABLE app (x int)", VMIG_TXN_OWN, VMIG_BOOK_INSERT, "r1");
+	must_apply(c, "CREATE TABLE app (x int)", VMIG_TXN_OWN, VMIG_ROW_INSERT_APPLIED, "r1");
 	expect_q(pg, "SELECT revision FROM \"Ops Schema\".vmig_version", "r1");
-	expect_q(pg, "SELECT value FROM \"Ops Schema\".vmig_version_meta", "1");
+	expect_q(pg, "SELECT value FROM \"Ops Schema\".vmig_version_meta", "2");
 	expect_q(pg, "SELECT to_regclass('public.vmig_version') IS NULL", "t");
 	assert_int_equal(vmig_postgres_driver.read_applied(c, false, &set, &err), VMIG_OK);
 	assert_int_equal(set.n, 1);
@@ -765,9 +765,9 @@ static void test_round_trips(void **state)
 	n0 = statements_logged(db);
 	/* a revision in its own transaction: one round trip */
 	must_apply(c, "CREATE TABLE t (a int); INSERT INTO t VALUES (1); INSERT INTO t VALUES (2);",
-	           VMIG_TXN_OWN, VMIG_BOOK_INSERT, "r1");
+	           VMIG_TXN_OWN, VMIG_ROW_INSERT_APPLIED, "r1");
 	assert_int_equal(statements_logged(db) - n0, 1);
-	must_apply(c, "CREATE TABLE u (a int)", VMIG_TXN_OWN, VMIG_BOOK_INSERT, "r2");
+	must_apply(c, "CREATE TABLE u (a int)", VMIG_TXN_OWN, VMIG_ROW_INSERT_APPLIED, "r2");
 	assert_int_equal(statements_logged(db) - n0, 2);
 	/* the lock, prepare and read of an existing table: one each */
 	n0 = statements_logged(db);
@@ -780,10 +780,10 @@ static void test_round_trips(void **state)
 
 	/* transaction off: one per statement, then the bookkeeping */
 	n0 = statements_logged(db);
-	must_apply(c, NULL, VMIG_TXN_OWN, VMIG_BOOK_INSERT_DIRTY, "r3");
+	must_apply(c, NULL, VMIG_TXN_OWN, VMIG_ROW_INSERT_IN_PROGRESS, "r3");
 	must_apply(c,
 	           "CREATE INDEX CONCURRENTLY ia ON t (a); CREATE INDEX CONCURRENTLY ib ON u (a);",
-	           VMIG_TXN_NONE, VMIG_BOOK_SET_APPLIED, "r3");
+	           VMIG_TXN_NONE, VMIG_ROW_SET_APPLIED, "r3");
 	assert_int_equal(statements_logged(db) - n0, 4);
 
 	vmig_postgres_driver.close(c);

@@ -1,0 +1,123 @@
+/*
+ * pg_internal.h - what the files of the PostgreSQL driver share.
+ *
+ * The driver is split by concern:
+ *   pg_connect.c  connecting, quoting, and where the version table lives
+ *   pg_result.c   query results, batches of statements, errors and their positions
+ *   pg_vtable.c   the version table: reading, creating, upgrading, bookkeeping SQL
+ *   pg_lock.c     the advisory run lock
+ *   postgres.c    transactions, applying a change, and the driver table
+ */
+#ifndef VMIG_PG_INTERNAL_H
+#define VMIG_PG_INTERNAL_H
+
+#include "driver.h"
+
+#include "../src/buf.h"
+
+#include <libpq-fe.h>
+#include <stdbool.h>
+
+typedef struct pg_conn {
+	vmig_conn base; /* first: the core holds this as a vmig_conn * */
+	PGconn *pg;
+	char *table_name;  /* version_table as configured */
+	char *schema;      /* the schema it lives in: configured, or resolved (NULL: not yet) */
+	bool names_set;    /* table, meta and table_shown are qualified with schema */
+	char *table;       /* the version table as SQL: "schema"."name" */
+	char *meta;        /* its meta table as SQL, likewise */
+	char *table_shown; /* the version table for messages: schema.name */
+	unsigned lock_timeout;
+	bool lock_held;
+	long long lock_key; /* valid once have_key */
+	bool have_key;
+	bool pos_in_bytes;       /* SQL_ASCII server: error positions count bytes */
+	unsigned long txn_count; /* for the token that marks vmig's own transactions */
+	char txn_token[48];      /* the token of the transaction vmig opened, "" when none */
+} pg_conn;
+
+/* ---- pg_connect.c ---- */
+
+/* A quoted identifier as a new string the caller frees; NULL when libpq cannot quote it. */
+char *pg_quote_ident(PGconn *pg, const char *name);
+/* A quoted literal, or NULL for s == NULL, appended to b.  False when libpq
+ * cannot quote it (not valid in the client encoding); the message is in pg. */
+bool pg_add_literal(vmig_buf *b, PGconn *pg, const char *s);
+/* Qualifies the version and meta tables with c->schema (set). False when a
+ * name cannot be quoted; VMIG_ERR_INPUT in err then. */
+int pg_set_names(pg_conn *c, vmig_error *err);
+/* The SQL of one text value: the schema where the bare version table name
+ * resolves now, or where CREATE would put it (NULL: no schema to put it in). */
+char *pg_resolve_schema_sql(pg_conn *c);
+/* Makes sure the table names are qualified, asking the server if needed. */
+int pg_ensure_names(pg_conn *c, vmig_error *err);
+/* The message for a version table that has no schema to live in (VMIG_ERR_INPUT). */
+int pg_fail_no_schema(pg_conn *c, vmig_error *err);
+/* libpq's message without its trailing newline, appended to b. */
+void pg_add_trimmed(vmig_buf *b, const char *s);
+
+/* ---- pg_result.c ---- */
+
+/* The database's error as vmig shows it (VMIG_ERR_RUNTIME); r may be NULL. */
+int pg_fail_result(vmig_error *err, PGconn *pg, const PGresult *r);
+bool pg_result_ok(const PGresult *r);
+bool pg_has_state(const PGresult *r, const char *sqlstate);
+/* Runs one statement; VMIG_OK or the database's error. */
+int pg_exec_simple(pg_conn *c, const char *sql, vmig_error *err);
+/* Ends a transaction that an error left open (failed or not). */
+void pg_rollback_if_open(pg_conn *c);
+
+/*
+ * What came back for one query string of one or more statements.  The
+ * server sends one result per statement that ran; after an error it skips
+ * the rest.  So `n_ok` is also the index of the statement that failed.
+ */
+#define PG_BATCH_KEEP 4
+typedef struct pg_batch {
+	int n_ok;         /* statements that succeeded, before any error */
+	PGresult *failed; /* the error, or NULL; owned */
+	/* The first PG_BATCH_KEEP successful results, in order; owned. */
+	PGresult *ok[PG_BATCH_KEEP];
+	char *last_tag; /* the last success's command tag ("COMMIT"); owned */
+	char *prev_tag; /* the tag of the success before it, or NULL; owned */
+} pg_batch;
+
+/* Sends sql in one round trip and collects what came back into *b. */
+void pg_run_batch(PGconn *pg, const char *sql, pg_batch *b);
+void pg_batch_free(pg_batch *b);
+
+/*
+ * Runs the statements of sql (one round trip) where an error whose SQLSTATE
+ * is in the list `tolerated` ("42P01": no such table) means "nothing there".  Inside a transaction
+ * the statements run under a savepoint, so that the error does not abort the caller's transaction.
+ * *b holds the results of sql's own statements. Returns VMIG_OK also for the tolerated error
+ * (b->failed is then set).
+ */
+int pg_query_tolerant(pg_conn *c, const char *sql, const char *tolerated, pg_batch *b,
+                      vmig_error *err);
+
+/* The byte offset of 1-based character position pos in s, as the server counts. */
+size_t pg_char_to_byte(const pg_conn *c, const char *s, size_t len, long pos);
+
+/* ---- pg_vtable.c ---- */
+
+/* Appends chg's bookkeeping statement (no ';') to b; nothing for VMIG_ROW_NONE.
+ * duration is the SQL expression for duration_ms.  False when a value cannot
+ * be quoted (libpq's message is in the connection). */
+bool pg_add_row_op(vmig_buf *b, pg_conn *c, const vmig_change *chg, const char *duration);
+/* The verb of the bookkeeping statement's command tag, or NULL. */
+const char *pg_row_op_verb(enum vmig_row_op op);
+int pg_read_applied(vmig_conn *vc, bool ids_only, vmig_applied_set *set, vmig_error *err);
+int pg_prepare(vmig_conn *vc, vmig_error *err);
+
+/* ---- pg_lock.c ---- */
+
+int pg_lock(vmig_conn *vc, vmig_error *err);
+void pg_unlock(vmig_conn *vc);
+
+/* ---- pg_connect.c (the table's entries) ---- */
+
+int pg_connect(const char *url, const vmig_conn_opts *opts, vmig_conn **out, vmig_error *err);
+void pg_close(vmig_conn *vc);
+
+#endif

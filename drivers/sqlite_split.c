@@ -1,0 +1,69 @@
+/*
+ * sqlite_split.c - statement by statement with SQLite's parser (see sqlite_split.h).
+ */
+#include "sqlite_split.h"
+
+#include <limits.h>
+
+static int is_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
+
+/*
+ * A ';' standing alone is skipped too: sqlite3_prepare_v2 passes over empty
+ * statements by itself, so without this `;; COMMIT` would be prepared as
+ * COMMIT while the text vmig looks at starts with ';'.
+ */
+size_t vmig_sqlite_skip_blank(const char *sql, size_t len, size_t off)
+{
+	while (off < len) {
+		if (is_space(sql[off]) || sql[off] == ';') {
+			off++;
+		} else if (len - off >= 2 && sql[off] == '-' && sql[off + 1] == '-') {
+			while (off < len && sql[off] != '\n')
+				off++;
+		} else if (len - off >= 2 && sql[off] == '/' && sql[off + 1] == '*') {
+			/* SQLite's block comments do not nest; an unclosed one runs to the end. */
+			size_t close = off + 2;
+			while (close + 1 < len && !(sql[close] == '*' && sql[close + 1] == '/'))
+				close++;
+			off = close + 2 <= len ? close + 2 : len;
+		} else {
+			break;
+		}
+	}
+	return off;
+}
+
+int vmig_sqlite_each_statement(sqlite3 *db, const char *sql, size_t len, vmig_sqlite_stmt_fn fn,
+                               void *ctx, size_t *fail_offset, vmig_error *err)
+{
+	size_t off = 0;
+	if (len > INT_MAX)
+		return vmig_fail(err, VMIG_ERR_INPUT,
+		                 "the SQL is larger than SQLite accepts (2 GiB)");
+	while ((off = vmig_sqlite_skip_blank(sql, len, off)) < len) {
+		sqlite3_stmt *st = NULL;
+		const char *tail = NULL;
+		const char *start = sql + off;
+		if (sqlite3_prepare_v2(db, start, (int)(len - off), &st, &tail) != SQLITE_OK) {
+			*fail_offset = off;
+			return vmig_fail(err, VMIG_ERR_RUNTIME, "SQLite error: %s",
+			                 sqlite3_errmsg(db));
+		}
+		/* No statement although the text is not blank (only a comment SQLite
+		 * reads differently): nothing more to run. */
+		size_t next = tail && tail > start ? (size_t)(tail - sql) : len;
+		if (!st)
+			break;
+		int rc = fn(ctx, st, start, off, next - off, err);
+		sqlite3_finalize(st);
+		if (rc) {
+			*fail_offset = off;
+			return rc;
+		}
+		off = next;
+	}
+	return VMIG_OK;
+}
