@@ -770,6 +770,10 @@ static int apply_settings(vmig_config *cfg, const struct expansion *env,
 		if (!raw->value[k])
 			continue;
 		int rc = apply_key(cfg, env, k, raw->value[k], err);
+		if (k == KEY_VERSION_TABLE)
+			cfg->version_table_line = o->key_line[k];
+		else if (k == KEY_VERSION_TABLE_SCHEMA)
+			cfg->version_table_schema_line = o->key_line[k];
 		if (rc) {
 			vmig_error_prefix(err, "%s:%u: %s", cfg->path,
 			                  o->key_line[k] ? o->key_line[k] : o->top_line,

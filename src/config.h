@@ -38,6 +38,10 @@ typedef struct vmig_config {
 	bool transaction_per_migration;
 	unsigned lock_timeout; /* seconds */
 	unsigned wait_timeout; /* seconds */
+	/* Where the file set version_table and version_table_schema (0: it did
+	 * not), for errors found later against what the database can hold. */
+	unsigned version_table_line;
+	unsigned version_table_schema_line;
 } vmig_config;
 
 /*

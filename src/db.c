@@ -50,6 +50,11 @@ int vmig_db_open(const vmig_config *cfg, unsigned wait_s, vmig_wait_fn on_wait, 
 	if (!db->driver)
 		return err->code;
 	int rc = check_driver_fits(db->driver, cfg, err);
+	unsigned line = strncmp(err->msg, "version_table_schema", 20) == 0
+	                    ? cfg->version_table_schema_line
+	                    : cfg->version_table_line;
+	if (rc && cfg->path && line)
+		vmig_error_prefix(err, "%s:%u", cfg->path, line);
 	if (rc) {
 		db->driver = NULL;
 		return rc;

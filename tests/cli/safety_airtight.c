@@ -153,7 +153,7 @@ static void test_long_version_table(void **state)
 	tu_result r = VM(f, "up");
 	if (is_pg()) {
 		expect_exit(&r, 2, "up with a 63-byte version_table");
-		assert_contains(r.err, "version_table");
+		assert_contains(r.err, "vmig.yaml:2: version_table");
 		assert_contains(r.err, "at most 58");
 		NOTHING_CHANGED(f, before);
 	} else {
