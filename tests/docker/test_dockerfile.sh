@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Runs what migrate.Dockerfile runs, since no container can be built here:
+# Runs what migrate.Dockerfile runs, on the machine the suite runs on, needing
+# neither root nor a container engine (CI also builds the Dockerfile itself,
+# stage by stage, in fresh Debian 12 chroots: tests/fresh/dockerfile_in_chroot.sh):
 #   - the build stage's packages are the ones installed for the build;
 #   - the same cmake configure / build / install into a prefix, then --version;
 #   - every shared library the installed vmig and its PostgreSQL module load
