@@ -184,9 +184,9 @@ static void plan_marked_down(const vmig_graph *g, const bool *applied, const boo
 }
 
 /*
- * Marks the nodes that `up target` (or `stamp target`) must have applied:
- * the target(s) and all their ancestors.  *single is set to the single
- * target node (VMIG_NONE for heads and base), whose descendants stamp drops.
+ * Marks the nodes that `up target` must have applied: the target(s) and
+ * all their ancestors.  *single is set to the single target node (VMIG_NONE
+ * for heads and base), which stamp records.
  */
 static int mark_up_target(const vmig_graph *g, const bool *applied, const char *target, bool *mark,
                           size_t *single, vmig_error *err)
@@ -226,7 +226,8 @@ int vmig_plan_up(const vmig_graph *g, const bool *applied, const char *target, v
 	bool *mark = xcalloc(g->n ? g->n : 1, sizeof *mark);
 	size_t cap = 0, single;
 	memset(out, 0, sizeof *out);
-	int rc = mark_up_target(g, applied, target ? target : "head", mark, &single, err);
+	int rc =
+	    mark_up_target(g, applied, target ? target : VMIG_PLAN_UP_DEFAULT, mark, &single, err);
 	if (rc == VMIG_OK)
 		plan_marked_up(g, applied, mark, out, &cap);
 	free(mark);
@@ -328,7 +329,7 @@ int vmig_plan_down(const vmig_graph *g, const bool *applied, const char *target,
 	bool *mark = xcalloc(g->n ? g->n : 1, sizeof *mark);
 	size_t cap = 0;
 	memset(out, 0, sizeof *out);
-	int rc = mark_down_target(g, applied, target ? target : "-1", mark, err);
+	int rc = mark_down_target(g, applied, target ? target : VMIG_PLAN_DOWN_DEFAULT, mark, err);
 	if (rc == VMIG_OK) {
 		plan_marked_down(g, applied, mark, out, &cap);
 		rc = check_reversible(g, out, err);
@@ -339,26 +340,79 @@ int vmig_plan_down(const vmig_graph *g, const bool *applied, const char *target,
 	return rc;
 }
 
+/*
+ * `stamp -N`: the revision N steps below the single applied head (the walk
+ * of `down -N`), or VMIG_NONE for base.  stamp records one target, so the
+ * walk must land on one revision: ending below a merge is an error (which
+ * parent?), as walking through one is.
+ */
+static int walk_stamp_down(const vmig_graph *g, const bool *applied, const char *target, long steps,
+                           size_t *node, vmig_error *err)
+{
+	bool *mark = xcalloc(g->n ? g->n : 1, sizeof *mark);
+	size_t lowest = VMIG_NONE;
+	int rc = walk_down(g, applied, target, steps, mark, &lowest, err);
+	free(mark);
+	if (rc)
+		return rc;
+	const vmig_node *nd = &g->nodes[lowest];
+	if (nd->nparents > 1) {
+		char *list = id_list(g, nd->parents, nd->nparents);
+		rc = vmig_fail(err, VMIG_ERR_INPUT,
+		               "%s: the walk ends below %s, a merge of %s, so it names no single "
+		               "revision to stamp: name it (vmig stamp ID)",
+		               target, g->revs[lowest]->id, list);
+		free(list);
+		return rc;
+	}
+	*node = nd->nparents ? nd->parents[0] : VMIG_NONE;
+	return VMIG_OK;
+}
+
+/*
+ * SPEC "Targets": with S the applied set, `stamp X` leaves X, every head of
+ * S that is neither an ancestor nor a descendant of X, and all their
+ * ancestors applied; `stamp heads` every head and its ancestors; `stamp
+ * base` nothing.  Unrecords first (children first), then records (parents
+ * first), so that from a set closed under ancestors every step leaves one.
+ */
 int vmig_plan_stamp(const vmig_graph *g, const bool *applied, const char *target, vmig_plan *out,
                     vmig_error *err)
 {
-	bool *keep = xcalloc(g->n ? g->n : 1, sizeof *keep);
-	bool *drop = xcalloc(g->n ? g->n : 1, sizeof *drop);
-	size_t cap = 0, single = VMIG_NONE;
-	int rc;
+	size_t n = g->n ? g->n : 1;
+	bool *keep = xcalloc(n, sizeof *keep);
+	bool *drop = xcalloc(n, sizeof *drop);
+	size_t cap = 0, node = VMIG_NONE;
+	long steps;
+	int rc = VMIG_OK;
 	memset(out, 0, sizeof *out);
-	if (relative_steps(target, '-') > 0) {
-		rc = mark_down_target(g, applied, target, drop, err);
-	} else if (strcmp(target, "base") == 0) {
-		for (size_t v = 0; v < g->n; v++)
-			drop[v] = true;
-		rc = VMIG_OK;
-	} else {
-		rc = mark_up_target(g, applied, target, keep, &single, err);
-		if (rc == VMIG_OK && single != VMIG_NONE)
-			vmig_graph_mark_descendants(g, single, false, drop);
+	if (!target)
+		target = VMIG_PLAN_UP_DEFAULT;
+	if (strcmp(target, "heads") == 0) {
+		for (size_t i = 0; i < g->nheads; i++)
+			vmig_graph_mark_ancestors(g, g->heads[i], true, keep);
+	} else if (strcmp(target, "base") != 0) {
+		if ((steps = relative_steps(target, '-')) > 0)
+			rc = walk_stamp_down(g, applied, target, steps, &node, err);
+		else
+			rc = mark_up_target(g, applied, target, keep, &node, err);
+	}
+	if (rc == VMIG_OK && node != VMIG_NONE) {
+		/* X's own line: X's ancestors and descendants (a scratch mask). */
+		bool *line = drop;
+		vmig_graph_mark_ancestors(g, node, true, keep);
+		vmig_graph_mark_ancestors(g, node, true, line);
+		vmig_graph_mark_descendants(g, node, true, line);
+		size_t *heads = xmalloc(n * sizeof *heads);
+		size_t nh = vmig_applied_heads(g, applied, heads);
+		for (size_t i = 0; i < nh; i++)
+			if (!line[heads[i]])
+				vmig_graph_mark_ancestors(g, heads[i], true, keep);
+		free(heads);
 	}
 	if (rc == VMIG_OK) {
+		for (size_t v = 0; v < g->n; v++)
+			drop[v] = !keep[v];
 		plan_marked_down(g, applied, drop, out, &cap);
 		plan_marked_up(g, applied, keep, out, &cap);
 	}
@@ -373,6 +427,29 @@ void vmig_plan_free(vmig_plan *p)
 {
 	free(p->steps);
 	memset(p, 0, sizeof *p);
+}
+
+/*
+ * The revision to go down to for a walk whose last step unapplies node: its
+ * parent (VMIG_NONE for a root).  A walk goes down through single parents,
+ * but its last step may unapply a merge: then a parent that is no ancestor
+ * of another one, so that `down` it unapplies node and what the walk passed,
+ * and nothing of the other parents' lines.
+ */
+static size_t lowest_parent(const vmig_graph *g, size_t node)
+{
+	const vmig_node *nd = &g->nodes[node];
+	if (nd->nparents < 2)
+		return nd->nparents ? nd->parents[0] : VMIG_NONE;
+	bool *anc = xcalloc(g->n, sizeof *anc);
+	for (size_t i = 0; i < nd->nparents; i++)
+		vmig_graph_mark_ancestors(g, nd->parents[i], false, anc);
+	size_t pick = nd->parents[0];
+	for (size_t i = nd->nparents; i-- > 0;)
+		if (!anc[nd->parents[i]])
+			pick = nd->parents[i];
+	free(anc);
+	return pick;
 }
 
 int vmig_plan_pin(const vmig_graph *g, const bool *applied, const char *target, char **pinned,
@@ -391,11 +468,10 @@ int vmig_plan_pin(const vmig_graph *g, const bool *applied, const char *target, 
 		bool *mark = xcalloc(g->n ? g->n : 1, sizeof *mark);
 		rc = walk_down(g, applied, target, down, mark, &node, err);
 		free(mark);
-		/* A walk goes down through single parents only: one way below. */
-		if (rc == VMIG_OK)
-			*pinned =
-			    xstrdup(g->nodes[node].nparents ? g->revs[g->nodes[node].parents[0]]->id
-			                                    : "base");
+		if (rc == VMIG_OK) {
+			size_t below = lowest_parent(g, node);
+			*pinned = xstrdup(below == VMIG_NONE ? "base" : g->revs[below]->id);
+		}
 	}
 	return rc;
 }

@@ -16,6 +16,11 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+/* The targets that `up` (and `stamp`) and `down` mean when none is given;
+ * a caller that pins targets (vmig_plan_pin) resolves the default first. */
+#define VMIG_PLAN_UP_DEFAULT   "head"
+#define VMIG_PLAN_DOWN_DEFAULT "-1"
+
 typedef struct vmig_step {
 	size_t node; /* index in the graph */
 	bool down;   /* false: apply (or record); true: unapply (or unrecord) */
@@ -35,8 +40,15 @@ int vmig_plan_up(const vmig_graph *g, const bool *applied, const char *target, v
 int vmig_plan_down(const vmig_graph *g, const bool *applied, const char *target, vmig_plan *out,
                    vmig_error *err);
 
-/* Makes target and its ancestors applied and its descendants unapplied, by
- * recording (up steps) and unrecording (down steps) without running SQL. */
+/*
+ * Records what `stamp target` leaves applied, without running SQL: with S the
+ * applied set, target, every head of S that is neither an ancestor nor a
+ * descendant of target, and all their ancestors (`heads`: every head and its
+ * ancestors; `base`: nothing).  -N is the revision N steps below the single
+ * applied head, walked as `down -N` walks; a walk that ends below a merge
+ * names no single revision and is an error.  Down steps (unrecord, children
+ * first) come before up steps (record, parents first).
+ */
 int vmig_plan_stamp(const vmig_graph *g, const bool *applied, const char *target, vmig_plan *out,
                     vmig_error *err);
 
@@ -46,7 +58,10 @@ void vmig_plan_free(vmig_plan *p);
 /*
  * For a relative target (+N, -N), the fixed target it names now: the id the
  * walk ends on for +N, the id below the revisions -N unapplies (or "base").
- * *pinned is NULL for any other target.  Caller frees *pinned.
+ * Planned again later, the pinned target does what the relative one did
+ * now, and nothing once that is done.  *pinned is NULL for any other
+ * target, and for NULL: resolve a default (VMIG_PLAN_DOWN_DEFAULT is -1)
+ * before pinning.  Caller frees *pinned.
  */
 int vmig_plan_pin(const vmig_graph *g, const bool *applied, const char *target, char **pinned,
                   vmig_error *err);

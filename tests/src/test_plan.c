@@ -156,6 +156,10 @@ static void test_down_relative(void **state)
 	/* Unapplying a merge is one step. */
 	DOWN(DIAMOND, "a b c m n", "-2", "-n -m");
 	DOWN(DIAMOND, "a b c m", "-1", "-m");
+	/* A merge whose first parent is an ancestor of its second: still one step. */
+	DOWN("a b:a m:a,b", "a b m", "-1", "-m");
+	DOWN("a b:a m:a,b", "a b m", "b", "-m");
+	DOWN("a b:a m:a,b", "a b m", "a", "-m -b");
 	/* On a fork with one applied head, the walk follows that line. */
 	DOWN(FORK, "a b x y", "-3", "-y -x -b");
 }
@@ -231,7 +235,35 @@ static void test_stamp(void **state)
 	STAMP(LINE, "a b c d", "-1", "-d");
 	STAMP(LINE, "a b", "+1", "+c");
 	STAMP(LINE, "", "head", "+a +b +c +d");
-	STAMP(DIAMOND, "a b c m n", "b", "-n -m");
+	/* Heads on b's line are replaced by b; c was applied only as an ancestor of
+	 * m, so it goes with it (Alembic's rule; `down b` would keep c). */
+	STAMP(DIAMOND, "a b c m n", "b", "-n -m -c");
+	STAMP(DIAMOND, "a b c m", "c", "-m -b");
+	STAMP(DIAMOND, "a b c m n", "a", "-n -m -c -b");
+	STAMP(DIAMOND, "a b c m n", "m", "-n");
+	STAMP(DIAMOND, "a b", "c", "+c"); /* b is on another line: it stays */
+	STAMP(DIAMOND, "a b c", "m", "+m");
+	/* The SPEC's example: M = merge(F, G) applied, D the parent of F. */
+	STAMP("r d:r f:d g:r m:f,g", "r d f g m", "d", "-m -g -f");
+	/* A head on an unrelated branch stays, also past a merge elsewhere. */
+	STAMP("a b:a c:a m:b,c p q:p", "a b c m p q", "b", "-m -c");
+	STAMP("a b:a c:a m:b,c p q:p", "a b c m p", "q", "+q");
+	/* Stamping a revision of another branch adds it as one more head. */
+	STAMP(FORK, "a b c", "y", "+x +y");
+	/* heads: every head and its ancestors, whatever was applied. */
+	STAMP(DIAMOND, "a b", "heads", "+c +m +n");
+	STAMP(DIAMOND, "a b c m n", "heads", "");
+	/* -N is the revision N below the single applied head: one revision. */
+	STAMP(LINE, "a b c d", "-3", "-d -c -b");
+	STAMP(LINE, "a b c d", "-4", "-d -c -b -a");
+	STAMP(DIAMOND, "a b c m n", "-1", "-n");
+	STAMP_ERR(DIAMOND, "a b c m n", "-2", "merge", "b, c", "vmig stamp ID");
+	STAMP_ERR(DIAMOND, "a b c m", "-1", "merge", "b, c");
+	STAMP_ERR(LINE, "a b c d", "-5", "below base");
+	STAMP_ERR(LINE, "", "-1", "nothing is applied");
+	STAMP_ERR(FORK, "a b c x y", "-1", "applied heads", "c, y");
+	STAMP(LINE, "a b c d", NULL, ""); /* the default: head */
+	STAMP(LINE, "a b", NULL, "+c +d");
 	/* A sibling of an applied head is recorded alongside it. */
 	STAMP(FORK, "a b c", "x", "+x");
 	/* Down and up at once (a database with a gap): unrecords first, then records. */
@@ -328,6 +360,10 @@ static void test_pin_relative_targets(void **state)
 	expect_pin(LINE, "a b c", "-1", "b");
 	expect_pin(LINE, "a b c", "-3", "base");
 	expect_pin(DIAMOND, "a b c m", "-1", "b");
+	/* A merge whose first parent is also an ancestor of the other: `down a`
+	 * would unapply b too, so the pin names b. */
+	expect_pin("a b:a m:a,b", "a b m", "-1", "b");
+	expect_pin("a b:a c:b m:a,c n:m", "a b c m n", "-2", "c");
 	expect_pin(LINE, "a", "head", NULL);
 	expect_pin(LINE, "a", "c", NULL);
 }

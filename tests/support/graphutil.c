@@ -162,3 +162,208 @@ char *tu_plan_str(const tu_graph *t, const vmig_plan *p)
 	}
 	return out;
 }
+
+uint64_t tu_rng_next(uint64_t *state)
+{
+	uint64_t z = (*state += 0x9e3779b97f4a7c15ull);
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+size_t tu_rng_below(uint64_t *state, size_t n)
+{
+	return n ? (size_t)(tu_rng_next(state) % n) : 0;
+}
+
+double tu_rng_unit(uint64_t *state)
+{
+	return (double)(tu_rng_next(state) >> 11) / 9007199254740992.0;
+}
+
+static bool id_taken(const tu_rgraph *r, const char *id)
+{
+	for (size_t i = 0; i < r->n; i++)
+		if (strcmp(r->ids[i], id) == 0)
+			return true;
+	return false;
+}
+
+/* A new id: random hex of 3 to 6 characters, or now and then an existing id
+ * with one or two characters more. */
+static char *new_id(tu_rgraph *r, uint64_t *rng)
+{
+	static const char hex[] = "0123456789abcdef";
+	char id[32];
+	do {
+		size_t len = 0;
+		if (r->n && tu_rng_unit(rng) < 0.05) {
+			const char *base = r->ids[tu_rng_below(rng, r->n)];
+			len = strlen(base);
+			if (len > 20)
+				len = 20;
+			memcpy(id, base, len);
+			for (size_t k = 1 + tu_rng_below(rng, 2); k > 0; k--)
+				id[len++] = hex[tu_rng_below(rng, 16)];
+		} else {
+			for (size_t k = 3 + tu_rng_below(rng, 4); k > 0; k--)
+				id[len++] = hex[tu_rng_below(rng, 16)];
+		}
+		id[len] = '\0';
+	} while (id_taken(r, id));
+	return strdup(id);
+}
+
+/* Adds revision i with the k parents par (distinct). */
+static void add_rev(tu_rgraph *r, uint64_t *rng, const tu_rgraph_opts *o, const size_t *par,
+                    size_t k, bool *has_child)
+{
+	size_t i = r->n;
+	char *id = new_id(r, rng);
+	r->ids = realloc(r->ids, (i + 1) * sizeof *r->ids);
+	r->parents = realloc(r->parents, (i + 1) * sizeof *r->parents);
+	r->nparents = realloc(r->nparents, (i + 1) * sizeof *r->nparents);
+	r->irreversible = realloc(r->irreversible, (i + 1) * sizeof *r->irreversible);
+	r->ids[i] = id;
+	r->parents[i] = malloc((k ? k : 1) * sizeof **r->parents);
+	memcpy(r->parents[i], par, k * sizeof *par);
+	r->nparents[i] = k;
+	r->irreversible[i] = o->irreversible && tu_rng_unit(rng) < 0.01;
+	for (size_t j = 0; j < k; j++)
+		has_child[par[j]] = true;
+	has_child[i] = false;
+	r->n++;
+}
+
+/* The nodes without children, into heads; returns how many. */
+static size_t rgraph_heads(const tu_rgraph *r, const bool *has_child, size_t *heads)
+{
+	size_t n = 0;
+	for (size_t v = 0; v < r->n; v++)
+		if (!has_child[v])
+			heads[n++] = v;
+	return n;
+}
+
+/* Whether a is an ancestor of b (or b itself). */
+static bool rgraph_reaches(const tu_rgraph *r, size_t a, size_t b)
+{
+	bool *seen = calloc(r->n, sizeof *seen);
+	size_t *stack = malloc(r->n * sizeof *stack), top = 0;
+	bool found = false;
+	stack[top++] = b;
+	seen[b] = true;
+	while (top && !found) {
+		size_t v = stack[--top];
+		found = v == a;
+		for (size_t j = 0; j < r->nparents[v]; j++)
+			if (!seen[r->parents[v][j]] && r->parents[v][j] >= a) {
+				seen[r->parents[v][j]] = true;
+				stack[top++] = r->parents[v][j];
+			}
+	}
+	free(seen);
+	free(stack);
+	return found;
+}
+
+void tu_rgraph_make(tu_rgraph *r, uint64_t *rng, const tu_rgraph_opts *o)
+{
+	memset(r, 0, sizeof *r);
+	size_t want = o->min_n + tu_rng_below(rng, o->max_n - o->min_n + 1);
+	size_t cap = want * 2 + 8;
+	bool *has_child = calloc(cap, sizeof *has_child);
+	size_t *heads = malloc(cap * sizeof *heads);
+	/* the shape */
+	static const double forks[] = {0.01, 0.05, 0.15};
+	static const double merges[] = {0.02, 0.06, 0.12};
+	double p_fork = forks[tu_rng_below(rng, 3)];
+	double p_merge = merges[tu_rng_below(rng, 3)];
+	size_t max_roots = 1 + tu_rng_below(rng, 4), nroots = 1;
+	bool join = tu_rng_below(rng, 2) == 0;
+
+	add_rev(r, rng, o, NULL, 0, has_child);
+	while (r->n < want) {
+		double x = tu_rng_unit(rng);
+		size_t nh = rgraph_heads(r, has_child, heads);
+		size_t par[3], k = 0;
+		if (nroots < max_roots && x < 0.015) {
+			nroots++;
+		} else if (x < 0.015 + p_merge && nh >= 2) {
+			k = nh >= 3 && tu_rng_unit(rng) < 0.2 ? 3 : 2;
+			for (size_t j = 0; j < k; j++) {
+				size_t pick = tu_rng_below(rng, nh - j);
+				par[j] = heads[pick];
+				heads[pick] = heads[nh - j - 1];
+				heads[nh - j - 1] = par[j];
+			}
+			double y = tu_rng_unit(rng);
+			if (o->redundant_merges && y < 0.2) {
+				/* a head and one of its own ancestors, in either order */
+				size_t v = par[0];
+				for (size_t up = 1 + tu_rng_below(rng, 4); up > 0 && r->nparents[v];
+				     up--)
+					v = r->parents[v][tu_rng_below(rng, r->nparents[v])];
+				if (v != par[0]) {
+					k = 2;
+					par[y < 0.1 ? 0 : 1] = v;
+					par[y < 0.1 ? 1 : 0] = heads[nh - 1];
+				}
+			} else if (y < 0.35) {
+				/* now and then one parent is any revision instead of a head */
+				size_t v = tu_rng_below(rng, r->n);
+				bool ok = true;
+				for (size_t j = 0; j < k; j++)
+					ok = ok && v != par[j] &&
+					     (o->redundant_merges ||
+					      (!rgraph_reaches(r, v, par[j]) &&
+					       !rgraph_reaches(r, par[j], v)));
+				if (ok)
+					par[k - 1] = v;
+			}
+		} else if (x < 0.015 + p_merge + p_fork) {
+			/* any revision: a fork where it has children already */
+			par[k++] = tu_rng_below(rng, r->n);
+		} else {
+			/* extend a line: mostly the newest head, so that lines grow long */
+			par[k++] =
+			    tu_rng_unit(rng) < 0.7 ? heads[nh - 1] : heads[tu_rng_below(rng, nh)];
+		}
+		add_rev(r, rng, o, par, k, has_child);
+	}
+	while (join) {
+		size_t nh = rgraph_heads(r, has_child, heads);
+		if (nh < 2)
+			break;
+		size_t par[2] = {heads[0], heads[1 + tu_rng_below(rng, nh - 1)]};
+		add_rev(r, rng, o, par, 2, has_child);
+	}
+	free(has_child);
+	free(heads);
+
+	size_t len = 0;
+	r->spec = calloc(1, 1);
+	for (size_t i = 0; i < r->n; i++) {
+		char tok[256];
+		int w = snprintf(tok, sizeof tok, "%s%s%s%s", i ? " " : "", r->ids[i],
+		                 r->irreversible[i] ? "!" : "", r->nparents[i] ? ":" : "");
+		for (size_t j = 0; j < r->nparents[i]; j++)
+			w += snprintf(tok + w, sizeof tok - (size_t)w, "%s%s", j ? "," : "",
+			              r->ids[r->parents[i][j]]);
+		append(&r->spec, &len, tok);
+	}
+}
+
+void tu_rgraph_free(tu_rgraph *r)
+{
+	for (size_t i = 0; i < r->n; i++) {
+		free(r->ids[i]);
+		free(r->parents[i]);
+	}
+	free(r->ids);
+	free(r->parents);
+	free(r->nparents);
+	free(r->irreversible);
+	free(r->spec);
+	memset(r, 0, sizeof *r);
+}

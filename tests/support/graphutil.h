@@ -18,6 +18,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 typedef struct tu_graph {
 	vmig_revision *revs;  /* n parsed revisions, in spec order */
@@ -47,5 +48,39 @@ bool *tu_mask(const tu_graph *t, const char *ids);
 char *tu_marked(const tu_graph *t, const bool *mark);
 /* A plan as "+a +b -c" (+ apply, - unapply), in step order.  Caller frees. */
 char *tu_plan_str(const tu_graph *t, const vmig_plan *p);
+
+/* splitmix64: a small seeded generator, so that a failing run can be repeated. */
+uint64_t tu_rng_next(uint64_t *state);
+/* Uniform in [0, n) (0 for n == 0). */
+size_t tu_rng_below(uint64_t *state, size_t n);
+/* Uniform in [0, 1). */
+double tu_rng_unit(uint64_t *state);
+
+/*
+ * A random revision graph for property tests: between min_n and max_n
+ * revisions (more when heads are joined), in generation order, which is
+ * parents before children.  The shape is drawn from the generator too:
+ * long lines, forks, merges of two or three branches, up to four roots,
+ * sometimes joined into a single head at the end.  Ids are short random hex
+ * strings, so that prefixes collide; a few ids are another id plus a
+ * character or two (an exact id that is also a prefix of another).
+ */
+typedef struct tu_rgraph_opts {
+	size_t min_n, max_n;
+	bool irreversible;     /* a few revisions without down SQL (`!` in the spec) */
+	bool redundant_merges; /* merges whose parents may be ancestors of each other */
+} tu_rgraph_opts;
+
+typedef struct tu_rgraph {
+	size_t n;
+	char **ids;         /* n ids */
+	size_t **parents;   /* parents[i]: indexes (< i) of i's parents, in order */
+	size_t *nparents;   /* how many */
+	bool *irreversible; /* no down SQL */
+	char *spec;         /* the graph as a spec for tu_graph_make */
+} tu_rgraph;
+
+void tu_rgraph_make(tu_rgraph *r, uint64_t *rng, const tu_rgraph_opts *o);
+void tu_rgraph_free(tu_rgraph *r);
 
 #endif
