@@ -8,7 +8,7 @@
  *
  * One rule says where a line ends, for the parser, the line numbers in
  * messages and the checksum alike: at LF, at CRLF, or at a lone CR
- * (next_line below).
+ * (split_line below).
  */
 #include "revision.h"
 
@@ -49,7 +49,7 @@ static const char *const known_directives =
  * end, and sets *next to the start of the next line, past the LF, CRLF or
  * lone CR that ends it (or to end, for a last line without one).
  */
-static size_t next_line(const char *s, const char *end, const char **next)
+static size_t split_line(const char *s, const char *end, const char **next)
 {
 	const char *p = s;
 	while (p < end && *p != '\n' && *p != '\r')
@@ -69,7 +69,7 @@ static int line_ends_before(const char *text, size_t len, size_t offset)
 	const char *s = text, *end = text + len, *next;
 	int count = 0;
 	while (s < end) {
-		size_t line_len = next_line(s, end, &next);
+		size_t line_len = split_line(s, end, &next);
 		bool ended = (size_t)(next - s) > line_len;
 		if (!ended || (size_t)(next - text) > offset)
 			break;
@@ -147,22 +147,22 @@ static bool parse_directive(const char *s, size_t len, char *name, size_t namesz
 	return true;
 }
 
-static int set_id(parser *p, const char *v, size_t n)
+static int set_id(parser *p, const char *value, size_t len)
 {
 	char id[VMIG_ID_MAX + 2];
-	if (n == 0)
+	if (len == 0)
 		return fail_at(
 		    p, "-- vmig:revision needs an id, e.g. `-- vmig:revision 3f2a9c1e7b10`");
-	if (n > VMIG_ID_MAX)
+	if (len > VMIG_ID_MAX)
 		return fail_at(p, "revision id is longer than 64 characters");
-	memcpy(id, v, n);
-	id[n] = '\0';
+	memcpy(id, value, len);
+	id[len] = '\0';
 	if (!vmig_revision_id_valid(id)) {
 		vmig_buf scratch = {0};
 		int rc = fail_at(p,
 		                 "invalid revision id \"%s\": use 1-64 letters, digits and '_', "
 		                 "starting with a letter or digit",
-		                 quoted(&scratch, v, n));
+		                 quoted(&scratch, value, len));
 		vmig_buf_free(&scratch);
 		return rc;
 	}
@@ -170,25 +170,25 @@ static int set_id(parser *p, const char *v, size_t n)
 	return VMIG_OK;
 }
 
-static int set_parents(parser *p, const char *v, size_t n)
+static int set_parents(parser *p, const char *pos, size_t len)
 {
-	const char *end = v + n;
+	const char *end = pos + len;
 	p->rev->parents_line = p->line;
-	while (v < end) {
-		while (v < end && isspace((unsigned char)*v))
-			v++;
-		const char *w = v;
-		while (v < end && !isspace((unsigned char)*v))
-			v++;
-		if (v == w)
+	while (pos < end) {
+		while (pos < end && isspace((unsigned char)*pos))
+			pos++;
+		const char *word = pos;
+		while (pos < end && !isspace((unsigned char)*pos))
+			pos++;
+		if (pos == word)
 			break;
-		char *id = xstrndup(w, (size_t)(v - w));
+		char *id = xstrndup(word, (size_t)(pos - word));
 		if (!vmig_revision_id_valid(id)) {
 			vmig_buf scratch = {0};
 			int rc = fail_at(p,
 			                 "invalid parent id \"%s\" in -- vmig:down_revision: list "
 			                 "parent ids separated by spaces",
-			                 quoted(&scratch, w, (size_t)(v - w)));
+			                 quoted(&scratch, word, (size_t)(pos - word)));
 			vmig_buf_free(&scratch);
 			free(id);
 			return rc;
@@ -207,7 +207,7 @@ static int set_parents(parser *p, const char *v, size_t n)
 	return VMIG_OK;
 }
 
-static int header_directive(parser *p, const char *name, const char *v, size_t n)
+static int header_directive(parser *p, const char *name, const char *value, size_t len)
 {
 	int *seen;
 	if (strcmp(name, "revision") == 0)
@@ -224,16 +224,16 @@ static int header_directive(parser *p, const char *name, const char *v, size_t n
 		return fail_at(p, "-- vmig:%s is given twice; keep one", name);
 	*seen = 1;
 	if (seen == &p->seen_revision)
-		return set_id(p, v, n);
+		return set_id(p, value, len);
 	if (seen == &p->seen_parents)
-		return set_parents(p, v, n);
+		return set_parents(p, value, len);
 	if (seen == &p->seen_message) {
-		p->rev->message = xstrndup(v, n);
+		p->rev->message = xstrndup(value, len);
 		return VMIG_OK;
 	}
-	if (n == 2 && memcmp(v, "on", 2) == 0)
+	if (len == 2 && memcmp(value, "on", 2) == 0)
 		p->rev->transactional = true;
-	else if (n == 3 && memcmp(v, "off", 3) == 0)
+	else if (len == 3 && memcmp(value, "off", 3) == 0)
 		p->rev->transactional = false;
 	else
 		return fail_at(p, "-- vmig:transaction takes `on` or `off`");
@@ -334,7 +334,7 @@ int vmig_revision_parse(const char *path, const char *text, size_t len, vmig_rev
 	int rc = VMIG_OK;
 	while (s < end && rc == VMIG_OK) {
 		const char *next;
-		size_t line_len = next_line(s, end, &next);
+		size_t line_len = split_line(s, end, &next);
 		p.line++;
 		rc = parse_line(&p, s, line_len, next);
 		s = next;
@@ -421,7 +421,7 @@ static void normalize(vmig_buf *b, const char *s)
 	if (end - s >= 3 && memcmp(s, "\xEF\xBB\xBF", 3) == 0)
 		s += 3;
 	while (s < end) {
-		size_t line_len = next_line(s, end, &next);
+		size_t line_len = split_line(s, end, &next);
 		size_t keep = line_len;
 		while (keep && (s[keep - 1] == ' ' || s[keep - 1] == '\t' || s[keep - 1] == '\f' ||
 		                s[keep - 1] == '\v'))

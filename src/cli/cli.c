@@ -232,11 +232,44 @@ static int write_new_file(const char *path, const char *text, vmig_error *err)
 	return VMIG_OK;
 }
 
+/*
+ * Refuses parents of which one is an ancestor of another: the merge would
+ * join nothing (the ancestor is applied before its descendant anyway).
+ */
+static int check_parents_apart(cli_ctx *ctx, char *const *parents, size_t nparents)
+{
+	const vmig_graph *g = &ctx->graph;
+	bool *ancestor = xcalloc(g->n ? g->n : 1, sizeof *ancestor);
+	int rc = 0;
+	for (size_t j = 0; j < nparents && !rc; j++) {
+		size_t descendant = vmig_graph_find(g, parents[j]);
+		if (descendant == VMIG_NONE)
+			continue;
+		memset(ancestor, 0, g->n * sizeof *ancestor);
+		vmig_graph_mark_ancestors(g, descendant, false, ancestor);
+		for (size_t i = 0; i < nparents && !rc; i++) {
+			size_t node = vmig_graph_find(g, parents[i]);
+			if (i != j && node != VMIG_NONE && ancestor[node])
+				rc = cli_usage_error(
+				    ctx,
+				    "%s is an ancestor of %s, so a revision with both "
+				    "as parents joins nothing; name parents on "
+				    "different branches (here %s alone)",
+				    parents[i], parents[j], parents[j]);
+		}
+	}
+	free(ancestor);
+	return rc;
+}
+
 int cli_write_revision(cli_ctx *ctx, const char *message, const char *rev_id, char *const *parents,
                        size_t nparents, bool transaction_off)
 {
 	vmig_error err = {0};
 	char idbuf[13];
+	int rc = check_parents_apart(ctx, parents, nparents);
+	if (rc)
+		return rc;
 	if (!rev_id) {
 		if (random_id(idbuf, &err))
 			return cli_report(ctx, &err);
@@ -247,21 +280,22 @@ int cli_write_revision(cli_ctx *ctx, const char *message, const char *rev_id, ch
 		                       "invalid revision id \"%s\": use 1-64 letters, digits and "
 		                       "'_', starting with a letter or digit",
 		                       rev_id);
-	size_t v = vmig_graph_find(&ctx->graph, rev_id);
-	if (v != VMIG_NONE) {
+	size_t existing = vmig_graph_find(&ctx->graph, rev_id);
+	if (existing != VMIG_NONE) {
 		vmig_fail(&err, VMIG_ERR_INPUT, "revision id %s is already used by %s", rev_id,
-		          ctx->graph.revs[v]->path);
+		          ctx->graph.revs[existing]->path);
 		return cli_report(ctx, &err);
 	}
-	char *s = slug(message);
-	char *path = xasprintf("%s/%s%s%s.sql", ctx->cfg.migrations_dir, rev_id, *s ? "_" : "", s);
+	char *name_part = slug(message);
+	char *path = xasprintf("%s/%s%s%s.sql", ctx->cfg.migrations_dir, rev_id,
+	                       *name_part ? "_" : "", name_part);
 	char *text = revision_text(rev_id, parents, nparents, message, transaction_off);
-	int rc = write_new_file(path, text, &err);
+	rc = write_new_file(path, text, &err);
 	if (rc == VMIG_OK)
 		printf("%s\n", path);
 	else
 		cli_report(ctx, &err);
-	free(s);
+	free(name_part);
 	free(path);
 	free(text);
 	return rc;
@@ -281,31 +315,32 @@ static void on_progress(void *p, const vmig_run_event *ev)
 
 int cli_run(cli_ctx *ctx, vmig_run_kind kind, const char *target)
 {
-	static const char *const names[] = {"up", "down", "redo", "stamp"};
+	static const char *const run_names[] = {"up", "down", "redo", "stamp"};
 	vmig_error err = {0};
-	vmig_run_result res;
+	vmig_run_result result;
 	int rc = cli_connect(ctx);
 	if (rc)
 		return rc;
-	vmig_run_opts o = {
+	vmig_run_opts run_opts = {
 	    .kind = kind,
 	    .target = target,
 	    .single_transaction = !ctx->cfg.transaction_per_migration,
 	    .progress = on_progress,
 	    .ctx = ctx,
 	};
-	rc = vmig_run(&ctx->db, &ctx->graph, &o, &res, &err);
+	rc = vmig_run(&ctx->db, &ctx->graph, &run_opts, &result, &err);
 	if (rc)
 		return cli_report(ctx, &err);
 	if (ctx->opt.verbosity >= 0) {
-		const char *heads = res.heads ? res.heads : "?";
-		if (res.steps)
-			fprintf(stderr, "%s: %zu step(s) in %.1f ms; database at %s\n", names[kind],
-			        res.steps, res.ms, heads);
+		const char *heads = result.heads ? result.heads : "?";
+		if (result.steps)
+			fprintf(stderr, "%s: %zu step(s) in %.1f ms; database at %s\n",
+			        run_names[kind], result.steps, result.ms, heads);
 		else
-			fprintf(stderr, "%s: nothing to do; database at %s\n", names[kind], heads);
+			fprintf(stderr, "%s: nothing to do; database at %s\n", run_names[kind],
+			        heads);
 	}
-	free(res.heads);
+	free(result.heads);
 	return 0;
 }
 

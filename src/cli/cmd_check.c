@@ -7,7 +7,8 @@ const char cmd_check_help[] =
     "database is at head) and no drift (no applied revision edited since, none\n"
     "whose file is gone).  Exit 0 when all holds, 3 when the database is behind or\n"
     "has drift (each problem listed on stderr), 2 for bad files, 1 when the\n"
-    "database cannot be read or a revision is dirty.\n";
+    "database cannot be read or a revision is in progress (a transaction-off\n"
+    "revision that started and did not finish).\n";
 
 int cmd_check(cli_ctx *ctx, int argc, char **argv)
 {

@@ -17,6 +17,13 @@ const char cmd_new_help[] =
     "CONCURRENTLY and the like).  The message may be given as several words\n"
     "(vmig new add users) or with -m MESSAGE.\n";
 
+/* Whether arg is the option name, alone or as "name=value". */
+static bool is_opt(const char *arg, const char *name)
+{
+	size_t len = strlen(name);
+	return strncmp(arg, name, len) == 0 && (arg[len] == '\0' || arg[len] == '=');
+}
+
 int cmd_new(cli_ctx *ctx, int argc, char **argv)
 {
 	const char *message = NULL, *rev_id = NULL;
@@ -32,7 +39,11 @@ int cmd_new(cli_ctx *ctx, int argc, char **argv)
 			if (ended)
 				vmig_buf_printf(&words, "%s%s", words.len ? " " : "", a);
 			ended = true;
-		} else if (strcmp(a, "--rev-id") == 0 && i + 1 < argc)
+		} else if ((is_opt(a, "--rev-id") && rev_id) || (is_opt(a, "-m") && message) ||
+		           (is_opt(a, "--message") && message))
+			rc = cli_usage_error(ctx, "%s is given twice; give it once",
+			                     is_opt(a, "--rev-id") ? "--rev-id" : "-m/--message");
+		else if (strcmp(a, "--rev-id") == 0 && i + 1 < argc)
 			rev_id = argv[++i];
 		else if (strncmp(a, "--rev-id=", 9) == 0)
 			rev_id = a + 9;

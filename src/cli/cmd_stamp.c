@@ -6,8 +6,9 @@ const char cmd_stamp_help[] =
     "Records TARGET and its ancestors as applied and its descendants as not applied,\n"
     "without running any SQL; applied heads on unrelated branches stay.\n"
     "TARGET: an id or prefix, head, heads (every head), base (nothing), +N or -N.\n"
-    "Also resolves a dirty revision (a transaction-off revision that did not finish):\n"
-    "stamp it if it is now fully applied, or stamp its parent if it is not.\n";
+    "Also resolves a revision left in progress (a transaction-off revision that\n"
+    "started and did not finish): stamp it if it is now fully applied, or stamp its\n"
+    "parent if it is not.\n";
 
 int cmd_stamp(cli_ctx *ctx, int argc, char **argv)
 {

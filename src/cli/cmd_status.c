@@ -2,50 +2,73 @@
 
 #include <cjson/cJSON.h>
 #include <math.h>
-#include <string.h>
 
 const char cmd_status_help[] =
     "usage: vmig status [--json]\n"
     "\n"
-    "Lists every revision in order (parents first): applied (and when) or pending,\n"
-    "and drift: `edited` for an applied revision whose SQL changed since, `gone`\n"
-    "for an applied revision whose file is missing, `dirty` for a transaction-off\n"
-    "revision that did not finish.  Exit 0 whatever it finds; `vmig check` is the\n"
-    "gate.\n";
+    "Lists every revision in order (parents first): applied (and when) or pending\n"
+    "(not applied yet), `in progress` for a transaction-off revision that started\n"
+    "and did not finish, and drift: `edited` for an applied revision whose SQL\n"
+    "changed since, `gone` for an applied revision whose file is missing.  A last\n"
+    "line counts them.  --json gives the same as one object, with the states\n"
+    "\"applied\", \"pending\", \"in_progress\", \"edited\" and \"gone\".  Exit 0\n"
+    "whatever it finds; `vmig check` is the gate.\n";
 
-/* The word for node's state and the colour it is shown in. */
-static const char *state_of(const vmig_state *st, size_t v, const char **color)
+/* What status says about one revision. */
+enum rev_state { STATE_IN_PROGRESS, STATE_GONE, STATE_EDITED, STATE_APPLIED, STATE_PENDING };
+
+static const struct {
+	const char *human; /* the word in the listing */
+	const char *json;  /* the "state" value of --json */
+	const char *color;
+	bool drift;
+} states[] = {
+    [STATE_IN_PROGRESS] = {"in progress", "in_progress", CLI_RED, false},
+    [STATE_GONE] = {"gone", "gone", CLI_RED, true},
+    [STATE_EDITED] = {"edited", "edited", CLI_RED, true},
+    [STATE_APPLIED] = {"applied", "applied", CLI_GREEN, false},
+    [STATE_PENDING] = {"pending", "pending", CLI_YELLOW, false},
+};
+
+/* The widest human word, for the listing's first column. */
+#define STATE_WIDTH 11
+
+static enum rev_state state_of(const vmig_state *st, size_t v)
 {
 	const vmig_applied *row = st->row_of[v];
-	*color = CLI_GREEN;
-	if (row && row->dirty)
-		return *color = CLI_RED, "dirty";
+	if (row && row->dirty) /* a transaction-off revision that started and did not finish */
+		return STATE_IN_PROGRESS;
 	if (st->graph->revs[v]->from_db)
-		return *color = CLI_RED, "gone";
+		return STATE_GONE;
 	if (vmig_state_drifted(st, v))
-		return *color = CLI_RED, "edited";
-	if (st->applied[v])
-		return "applied";
-	*color = CLI_YELLOW;
-	return "pending";
+		return STATE_EDITED;
+	return st->applied[v] ? STATE_APPLIED : STATE_PENDING;
 }
 
-static bool is_drift(const char *state)
+/* The counts of the last line (and of --json). */
+struct tally {
+	size_t applied, pending, drifted, in_progress;
+};
+
+static void count(struct tally *t, const vmig_state *st, size_t v, enum rev_state state)
 {
-	return strcmp(state, "edited") == 0 || strcmp(state, "gone") == 0;
+	t->applied += st->applied[v];
+	t->pending += !st->row_of[v];
+	t->drifted += states[state].drift;
+	t->in_progress += state == STATE_IN_PROGRESS;
 }
 
 static void print_json(cli_ctx *ctx, const vmig_state *st)
 {
 	cJSON *root = cJSON_CreateObject();
 	cJSON *list = cJSON_AddArrayToObject(root, "revisions");
-	size_t applied = 0, pending = 0, drift = 0;
+	struct tally t = {0};
 	cJSON_AddStringToObject(root, "database", ctx->db.shown_url);
 	for (size_t i = 0; i < st->graph->n; i++) {
 		size_t v = st->graph->order[i];
 		const vmig_revision *r = st->graph->revs[v];
 		const vmig_applied *row = st->row_of[v];
-		const char *color, *state = state_of(st, v, &color);
+		enum rev_state state = state_of(st, v);
 		cJSON *o = cJSON_CreateObject();
 		cJSON_AddStringToObject(o, "revision", r->id);
 		cJSON_AddStringToObject(o, "message", r->message);
@@ -54,7 +77,7 @@ static void print_json(cli_ctx *ctx, const vmig_state *st)
 		else
 			cJSON_AddStringToObject(o, "path", r->path);
 		cJSON_AddBoolToObject(o, "applied", st->applied[v]);
-		cJSON_AddStringToObject(o, "state", state);
+		cJSON_AddStringToObject(o, "state", states[state].json);
 		if (row && row->applied_at)
 			cJSON_AddStringToObject(o, "applied_at", row->applied_at);
 		else
@@ -63,14 +86,12 @@ static void print_json(cli_ctx *ctx, const vmig_state *st)
 			cJSON_AddNumberToObject(o, "duration_ms",
 			                        round(row->duration_ms * 1000) / 1000);
 		cJSON_AddItemToArray(list, o);
-		applied += st->applied[v];
-		pending += !row;
-		drift += is_drift(state);
+		count(&t, st, v, state);
 	}
-	cJSON_AddNumberToObject(root, "applied", (double)applied);
-	cJSON_AddNumberToObject(root, "pending", (double)pending);
-	cJSON_AddNumberToObject(root, "drifted", (double)drift);
-	cJSON_AddNumberToObject(root, "dirty", (double)st->ndirty);
+	cJSON_AddNumberToObject(root, "applied", (double)t.applied);
+	cJSON_AddNumberToObject(root, "pending", (double)t.pending);
+	cJSON_AddNumberToObject(root, "drifted", (double)t.drifted);
+	cJSON_AddNumberToObject(root, "in_progress", (double)t.in_progress);
 	cli_print_json(root);
 }
 
@@ -85,25 +106,24 @@ int cmd_status(cli_ctx *ctx, int argc, char **argv)
 		vmig_state_free(&st);
 		return 0;
 	}
-	size_t applied = 0, pending = 0, drift = 0;
+	struct tally t = {0};
 	printf("database: %s\n", ctx->db.shown_url);
 	for (size_t i = 0; i < st.graph->n; i++) {
 		size_t v = st.graph->order[i];
 		const vmig_revision *r = st.graph->revs[v];
 		const vmig_applied *row = st.row_of[v];
-		const char *color, *state = state_of(&st, v, &color);
-		char word[16];
-		snprintf(word, sizeof word, "%-8s", state);
-		printf("%s %s  %s", cli_paint(ctx->color_out, color, word), r->id, r->message);
+		enum rev_state state = state_of(&st, v);
+		char word[STATE_WIDTH + 1];
+		snprintf(word, sizeof word, "%-*s", STATE_WIDTH, states[state].human);
+		printf("%s %s  %s", cli_paint(ctx->color_out, states[state].color, word), r->id,
+		       r->message);
 		if (row && row->applied_at)
 			printf("  (%s)", row->applied_at);
 		putchar('\n');
-		applied += st.applied[v];
-		pending += !row;
-		drift += is_drift(state);
+		count(&t, &st, v, state);
 	}
-	printf("%zu applied, %zu pending, %zu drifted, %zu dirty\n", applied, pending, drift,
-	       st.ndirty);
+	printf("%zu applied, %zu pending, %zu drifted, %zu in progress\n", t.applied, t.pending,
+	       t.drifted, t.in_progress);
 	vmig_state_free(&st);
 	return 0;
 }

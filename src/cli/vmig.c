@@ -1,5 +1,10 @@
 /*
  * vmig.c - the entry point: common options, then one command from the table.
+ *
+ * The table says, for each command, which of the common options it uses
+ * (git's cmd_struct: one line per command, its needs as flags).  Any other
+ * common option given to it is refused as a usage error, and its help lists
+ * the ones it takes, both from the same flags.
  */
 #include "cli.h"
 
@@ -10,36 +15,117 @@
 #include <string.h>
 #include <unistd.h>
 
+/* What a command does, and so which common options mean something to it. */
+enum cmd_needs {
+	USE_FILES = 1 << 0,    /* reads the config and the migrations: -c, --dir */
+	USE_DATABASE = 1 << 1, /* connects: -d, --wait */
+	USE_RUN = 1 << 2,      /* runs revisions in transactions: --single-transaction */
+	USE_JSON = 1 << 3,     /* has machine output: --json */
+	USE_SQL = 1 << 4,      /* could print its SQL instead: --sql (not available yet) */
+};
+
+#define DB_READ (USE_FILES | USE_DATABASE)
+
 struct cmd_struct {
 	const char *name;
 	cli_fn fn;
 	const char *help;
-	const char *summary;
-	bool json; /* has --json output */
+	const char *summary; /* NULL for an alias: not listed in `vmig --help` */
+	unsigned needs;
 };
 
 static const struct cmd_struct commands[] = {
-    {"init", cmd_init, cmd_init_help, "create vmig.yaml and migrations/", false},
-    {"new", cmd_new, cmd_new_help, "create a revision whose parent is the current head", false},
-    {"up", cmd_up, cmd_up_help, "apply revisions (alias: upgrade)", false},
-    {"upgrade", cmd_up, cmd_up_help, NULL, false},
-    {"down", cmd_down, cmd_down_help, "unapply revisions (alias: downgrade)", false},
-    {"downgrade", cmd_down, cmd_down_help, NULL, false},
-    {"redo", cmd_redo, cmd_redo_help, "unapply the last revision and apply it again", false},
-    {"status", cmd_status, cmd_status_help, "every revision: applied or pending, and drift", true},
-    {"current", cmd_current, cmd_current_help, "the database's applied heads", true},
-    {"history", cmd_history, cmd_history_help, "the graph from heads to base", true},
-    {"heads", cmd_heads, cmd_heads_help, "the heads of the graph", true},
-    {"branches", cmd_branches, cmd_branches_help, "the branch points of the graph", false},
-    {"show", cmd_show, cmd_show_help, "one revision: parents, children, message, SQL", false},
-    {"merge", cmd_merge, cmd_merge_help, "create a merge revision", false},
-    {"stamp", cmd_stamp, cmd_stamp_help, "record a target as applied without running SQL", false},
-    {"validate", cmd_validate, cmd_validate_help, "check files and graph (no database)", false},
+    {"init", cmd_init, cmd_init_help, "create vmig.yaml and migrations/", 0},
+    {"new", cmd_new, cmd_new_help, "create a revision whose parent is the current head", USE_FILES},
+    {"up", cmd_up, cmd_up_help, "apply revisions (alias: upgrade)", DB_READ | USE_RUN | USE_SQL},
+    {"upgrade", cmd_up, cmd_up_help, NULL, DB_READ | USE_RUN | USE_SQL},
+    {"down", cmd_down, cmd_down_help, "unapply revisions (alias: downgrade)",
+     DB_READ | USE_RUN | USE_SQL},
+    {"downgrade", cmd_down, cmd_down_help, NULL, DB_READ | USE_RUN | USE_SQL},
+    {"redo", cmd_redo, cmd_redo_help, "unapply the last revision and apply it again",
+     DB_READ | USE_RUN},
+    {"status", cmd_status, cmd_status_help, "every revision: applied or pending, and drift",
+     DB_READ | USE_JSON},
+    {"current", cmd_current, cmd_current_help, "the database's applied heads", DB_READ | USE_JSON},
+    {"history", cmd_history, cmd_history_help, "the graph from heads to base",
+     USE_FILES | USE_JSON},
+    {"heads", cmd_heads, cmd_heads_help, "the heads of the graph", USE_FILES | USE_JSON},
+    {"branches", cmd_branches, cmd_branches_help, "the branch points of the graph", USE_FILES},
+    {"show", cmd_show, cmd_show_help, "one revision: parents, children, message, SQL", USE_FILES},
+    {"merge", cmd_merge, cmd_merge_help, "create a merge revision", USE_FILES},
+    {"stamp", cmd_stamp, cmd_stamp_help, "record a target as applied without running SQL",
+     DB_READ | USE_SQL},
+    {"validate", cmd_validate, cmd_validate_help, "check files and graph (no database)", USE_FILES},
     {"check", cmd_check, cmd_check_help, "validate, and the database is at head without drift",
-     false},
+     DB_READ},
 };
 
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
+
+/* The common options, in the order the help lists them. */
+enum option_id {
+	OPT_CONFIG,
+	OPT_DATABASE_URL,
+	OPT_DIR,
+	OPT_SINGLE_TRANSACTION,
+	OPT_WAIT,
+	OPT_SQL,
+	OPT_JSON,
+	OPT_QUIET,
+	OPT_VERBOSE,
+	OPT_HELP,
+	OPT_VERSION,
+	OPT_COUNT
+};
+
+enum option_value { NO_VALUE, VALUE, OPTIONAL_VALUE };
+
+static const struct common_option {
+	const char *short_name; /* NULL: none */
+	const char *long_name;
+	enum option_value value;
+	unsigned need; /* the command need it serves; 0: every command takes it */
+	bool once;     /* single-valued: given twice is a usage error */
+	const char *help;
+} options[OPT_COUNT] = {
+    [OPT_CONFIG] = {"-c", "--config", VALUE, USE_FILES, true,
+                    "  -c, --config PATH        config file (default: $VMIG_CONFIG, else "
+                    "./vmig.yaml)\n"},
+    [OPT_DATABASE_URL] = {"-d", "--database-url", VALUE, USE_DATABASE, true,
+                          "  -d, --database-url URL   database (default: the config's, else "
+                          "$DATABASE_URL)\n"},
+    [OPT_DIR] = {NULL, "--dir", VALUE, USE_FILES, true,
+                 "      --dir DIR            migrations directory (default: the config's, "
+                 "else ./migrations)\n"},
+    [OPT_SINGLE_TRANSACTION] = {NULL, "--single-transaction", NO_VALUE, USE_RUN, false,
+                                "      --single-transaction run the whole of up/down/redo in "
+                                "one transaction\n"},
+    [OPT_WAIT] = {NULL, "--wait", OPTIONAL_VALUE, USE_DATABASE, true,
+                  "      --wait[=SECONDS]     retry connecting until the database is up\n"
+                  "                           (default: the config's wait_timeout, 30)\n"},
+    [OPT_SQL] = {NULL, "--sql", NO_VALUE, USE_SQL, false,
+                 "      --sql                print the SQL instead of running it (not yet "
+                 "available)\n"},
+    [OPT_JSON] = {NULL, "--json", NO_VALUE, USE_JSON, false,
+                  "      --json               machine output (status, current, heads, "
+                  "history)\n"},
+    [OPT_QUIET] = {"-q", "--quiet", NO_VALUE, 0, false,
+                   "  -q, --quiet              no progress output\n"},
+    [OPT_VERBOSE] = {"-v", "--verbose", NO_VALUE, 0, false,
+                     "  -v, --verbose            more detail\n"},
+    [OPT_HELP] = {"-h", "--help", NO_VALUE, 0, false,
+                  "  -h, --help               this help (`vmig COMMAND --help`: a "
+                  "command's)\n"},
+    [OPT_VERSION] = {"-V", "--version", NO_VALUE, 0, false,
+                     "  -V, --version            print the version\n"},
+};
+
+/* What parse_common found. */
+struct given_options {
+	const char *spelling[OPT_COUNT]; /* the argument as typed, NULL when not given */
+	int repeated;                    /* the first single-valued option given twice, or -1 */
+	bool quiet, version;
+};
 
 static void print_help(FILE *f)
 {
@@ -52,27 +138,25 @@ static void print_help(FILE *f)
 	for (size_t i = 0; i < NCOMMANDS; i++)
 		if (commands[i].summary)
 			fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
-	fputs("\n"
-	      "Options (before or after the command):\n"
-	      "  -c, --config PATH        config file (default: $VMIG_CONFIG, else ./vmig.yaml)\n"
-	      "  -d, --database-url URL   database (default: the config's, else $DATABASE_URL)\n"
-	      "      --dir DIR            migrations directory (default: the config's, else "
-	      "./migrations)\n"
-	      "      --single-transaction run the whole of up/down/redo in one transaction\n"
-	      "      --wait[=SECONDS]     retry connecting until the database is up\n"
-	      "                           (default: the config's wait_timeout, 30)\n"
-	      "      --sql                print the SQL instead of running it (not yet "
-	      "available)\n"
-	      "      --json               machine output (status, current, heads, history)\n"
-	      "  -q, --quiet              no progress output\n"
-	      "  -v, --verbose            more detail\n"
-	      "  -h, --help               this help (`vmig COMMAND --help`: a command's)\n"
-	      "  -V, --version            print the version\n"
+	fputs("\nOptions (before or after the command):\n", f);
+	for (int k = 0; k < OPT_COUNT; k++)
+		fputs(options[k].help, f);
+	fputs("A command refuses an option it does not use; `vmig COMMAND --help` lists its own.\n"
 	      "\n"
 	      "Targets: head, heads, base, an id or unique prefix, +N, -N.\n"
 	      "Exit codes: 0 done, 1 database or runtime failure, 2 bad input, 3 check failed.\n"
 	      "See vmig(1) for the file format and configuration.\n",
 	      f);
+}
+
+/* A command's help, then the common options it takes (from its needs). */
+static void print_command_help(const struct cmd_struct *cmd)
+{
+	fputs(cmd->help, stdout);
+	fputs("\nCommon options it takes (before or after the command):\n", stdout);
+	for (int k = 0; k < OPT_COUNT; k++)
+		if (k != OPT_VERSION && (options[k].need & cmd->needs) == options[k].need)
+			fputs(options[k].help, stdout);
 }
 
 static const struct cmd_struct *find_command(const char *name)
@@ -83,22 +167,6 @@ static const struct cmd_struct *find_command(const char *name)
 	return NULL;
 }
 
-/* "--name=value" or "--name value": sets *value and advances *i; NULL when missing. */
-static const char *option_value(int argc, char **argv, int *i, const char *name, bool *missing)
-{
-	size_t n = strlen(name);
-	const char *a = argv[*i];
-	*missing = false;
-	if (a[n] == '=')
-		return a + n + 1;
-	if (*i + 1 < argc) {
-		(*i)++;
-		return argv[*i];
-	}
-	*missing = true;
-	return NULL;
-}
-
 static bool parse_seconds(const char *s, unsigned *out)
 {
 	if (!*s)
@@ -106,18 +174,89 @@ static bool parse_seconds(const char *s, unsigned *out)
 	for (const char *p = s; *p; p++)
 		if (!isdigit((unsigned char)*p))
 			return false;
-	unsigned long v = strtoul(s, NULL, 10);
-	if (v > 86400)
+	unsigned long seconds = strtoul(s, NULL, 10);
+	if (seconds > 86400)
 		return false;
-	*out = (unsigned)v;
+	*out = (unsigned)seconds;
 	return true;
 }
 
-static bool is_opt(const char *a, const char *shortname, const char *longname)
+/* The option arg names ("-c", "--config", "--config=x"), or -1; *inline_value: after "=". */
+static int match_option(const char *arg, const char **inline_value)
 {
-	size_t n = strlen(longname);
-	return (shortname && strcmp(a, shortname) == 0) ||
-	       (strncmp(a, longname, n) == 0 && (a[n] == '\0' || a[n] == '='));
+	*inline_value = NULL;
+	for (int k = 0; k < OPT_COUNT; k++) {
+		const struct common_option *opt = &options[k];
+		size_t len = strlen(opt->long_name);
+		if (opt->short_name && strcmp(arg, opt->short_name) == 0)
+			return k;
+		if (strncmp(arg, opt->long_name, len) != 0)
+			continue;
+		if (arg[len] == '\0')
+			return k;
+		if (arg[len] == '=' && opt->value != NO_VALUE) {
+			*inline_value = arg + len + 1;
+			return k;
+		}
+	}
+	return -1;
+}
+
+/* "--name" or "-n/--name" for messages. */
+static const char *option_name(int k, char *out, size_t size)
+{
+	if (options[k].short_name)
+		snprintf(out, size, "%s/%s", options[k].short_name, options[k].long_name);
+	else
+		snprintf(out, size, "%s", options[k].long_name);
+	return out;
+}
+
+/* Stores one option's value into the context. */
+static int set_option(cli_ctx *ctx, int k, const char *value, struct given_options *given)
+{
+	cli_opts *opts = &ctx->opt;
+	switch ((enum option_id)k) {
+	case OPT_CONFIG:
+		opts->config_path = value;
+		break;
+	case OPT_DATABASE_URL:
+		opts->database_url = value;
+		break;
+	case OPT_DIR:
+		opts->dir = value;
+		break;
+	case OPT_SINGLE_TRANSACTION:
+		opts->single_transaction = true;
+		break;
+	case OPT_WAIT:
+		opts->wait = true;
+		if (value && !parse_seconds(value, &opts->wait_s))
+			return cli_usage_error(
+			    ctx, "--wait=%s: give a whole number of seconds (0 to 86400)", value);
+		break;
+	case OPT_SQL:
+		opts->sql = true;
+		break;
+	case OPT_JSON:
+		opts->json = true;
+		break;
+	case OPT_QUIET:
+		given->quiet = true;
+		break;
+	case OPT_VERBOSE:
+		opts->verbosity++;
+		break;
+	case OPT_HELP:
+		opts->help = true;
+		break;
+	case OPT_VERSION:
+		given->version = true;
+		break;
+	case OPT_COUNT:
+		break;
+	}
+	return 0;
 }
 
 /*
@@ -125,73 +264,70 @@ static bool is_opt(const char *a, const char *shortname, const char *longname)
  * leaving the command name and its own arguments, in order, in rest.
  * Returns 0, or an exit code after printing the error.
  */
-static int parse_common(cli_ctx *ctx, int argc, char **argv, char **rest, int *nrest, bool *version,
-                        bool *quiet)
+static int parse_common(cli_ctx *ctx, int argc, char **argv, char **rest, int *nrest,
+                        struct given_options *given)
 {
-	static const struct {
-		const char *s, *l;
-		int kind;
-	} valued[] = {{"-c", "--config", 0}, {"-d", "--database-url", 1}, {NULL, "--dir", 2}};
-	cli_opts *o = &ctx->opt;
 	bool ended = false;
 	*nrest = 0;
+	given->repeated = -1;
 	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		if (ended || a[0] != '-' || cli_is_relative_target(a) || strcmp(a, "-") == 0) {
+		const char *arg = argv[i], *value;
+		int k =
+		    ended || arg[0] != '-' || cli_is_relative_target(arg) || strcmp(arg, "-") == 0
+		        ? -1
+		        : match_option(arg, &value);
+		if (k < 0) {
+			/* A word, a target, "--" or the command's own option. */
+			ended = ended || strcmp(arg, "--") == 0;
 			rest[(*nrest)++] = argv[i];
 			continue;
 		}
-		if (strcmp(a, "--") == 0) {
-			ended = true;
-			rest[(*nrest)++] = argv[i];
-			continue;
+		if (options[k].value == VALUE && !value) {
+			if (i + 1 >= argc)
+				return cli_usage_error(ctx, "%s needs a value",
+				                       options[k].long_name);
+			value = argv[++i];
 		}
-		bool handled = false;
-		for (size_t k = 0; k < sizeof valued / sizeof valued[0] && !handled; k++) {
-			if (!is_opt(a, valued[k].s, valued[k].l))
-				continue;
-			bool missing;
-			const char *v = valued[k].s && strcmp(a, valued[k].s) == 0
-			                    ? (i + 1 < argc ? argv[++i] : NULL)
-			                    : option_value(argc, argv, &i, valued[k].l, &missing);
-			if (!v)
-				return cli_usage_error(ctx, "%s needs a value", valued[k].l);
-			if (valued[k].kind == 0)
-				o->config_path = v;
-			else if (valued[k].kind == 1)
-				o->database_url = v;
-			else
-				o->dir = v;
-			handled = true;
-		}
-		if (handled)
-			continue;
-		if (strcmp(a, "--single-transaction") == 0)
-			o->single_transaction = true;
-		else if (strcmp(a, "--json") == 0)
-			o->json = true;
-		else if (strcmp(a, "--sql") == 0)
-			o->sql = true;
-		else if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0)
-			*quiet = true;
-		else if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0)
-			o->verbosity++;
-		else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0)
-			o->help = true;
-		else if (strcmp(a, "--version") == 0 || strcmp(a, "-V") == 0)
-			*version = true;
-		else if (strcmp(a, "--wait") == 0)
-			o->wait = true;
-		else if (strncmp(a, "--wait=", 7) == 0) {
-			o->wait = true;
-			if (!parse_seconds(a + 7, &o->wait_s))
-				return cli_usage_error(ctx,
-				                       "--wait=%s: give a whole number of seconds "
-				                       "(0 to 86400)",
-				                       a + 7);
-		} else
-			rest[(*nrest)++] = argv[i]; /* the command's own option */
+		if (options[k].once && given->spelling[k] && given->repeated < 0)
+			given->repeated = k;
+		if (!given->spelling[k])
+			given->spelling[k] = arg;
+		int rc = set_option(ctx, k, value, given);
+		if (rc)
+			return rc;
 	}
+	return 0;
+}
+
+/* Refuses a repeated option, then every common option that cmd does not use. */
+static int check_options(cli_ctx *ctx, const struct cmd_struct *cmd,
+                         const struct given_options *given)
+{
+	char name[64];
+
+	if (given->repeated == OPT_DATABASE_URL)
+		return cli_usage_error(ctx,
+		                       "%s is given twice: only one database per run is supported "
+		                       "yet; give it once",
+		                       option_name(OPT_DATABASE_URL, name, sizeof name));
+	if (given->repeated >= 0)
+		return cli_usage_error(ctx, "%s is given twice; give it once",
+		                       option_name(given->repeated, name, sizeof name));
+	for (int k = 0; k < OPT_COUNT; k++) {
+		const char *typed = given->spelling[k];
+		if (!typed || (options[k].need & cmd->needs) == options[k].need)
+			continue;
+		/* As typed, without a value after "=" (a URL may hold a password). */
+		int len = (int)strcspn(typed, "=");
+		return cli_usage_error(ctx, "`vmig %s` does not use %.*s%s", cmd->name, len, typed,
+		                       k == OPT_JSON
+		                           ? " (machine output is for status, current, heads and "
+		                             "history)"
+		                           : "");
+	}
+	if (ctx->opt.sql)
+		return cli_usage_error(ctx, "--sql (offline SQL scripts) is not available yet in "
+		                            "this version of vmig");
 	return 0;
 }
 
@@ -200,19 +336,18 @@ int main(int argc, char **argv)
 	cli_ctx ctx = {0};
 	char **rest = xcalloc((size_t)argc + 1, sizeof *rest);
 	int nrest = 0, rc;
-	bool version = false;
-	const char *nc = getenv("NO_COLOR");
-	bool color = !(nc && *nc);
+	struct given_options given = {.quiet = false};
+	const char *no_color = getenv("NO_COLOR");
+	bool color = !(no_color && *no_color);
 	ctx.color_out = color && isatty(1);
 	ctx.color_err = color && isatty(2);
 
-	bool quiet = false;
-	rc = parse_common(&ctx, argc, argv, rest, &nrest, &version, &quiet);
+	rc = parse_common(&ctx, argc, argv, rest, &nrest, &given);
 	if (rc)
 		goto out;
-	if (quiet) /* -q wins over -v, wherever each stands */
+	if (given.quiet) /* -q wins over -v, wherever each stands */
 		ctx.opt.verbosity = -1;
-	if (version) {
+	if (given.version) {
 		printf("vmig %s\n", VMIG_VERSION);
 		goto out;
 	}
@@ -230,7 +365,7 @@ int main(int argc, char **argv)
 	if (strcmp(rest[0], "help") == 0) { /* `vmig help [COMMAND]` as in git */
 		const struct cmd_struct *c = nrest > 1 ? find_command(rest[1]) : NULL;
 		if (c)
-			fputs(c->help, stdout);
+			print_command_help(c);
 		else
 			print_help(stdout);
 		goto out;
@@ -242,19 +377,12 @@ int main(int argc, char **argv)
 	}
 	ctx.command = cmd->name;
 	if (ctx.opt.help) {
-		fputs(cmd->help, stdout);
+		print_command_help(cmd);
 		goto out;
 	}
-	if (ctx.opt.json && !cmd->json) {
-		rc = cli_usage_error(&ctx, "--json is for status, current, heads and history");
-		goto out;
-	}
-	if (ctx.opt.sql) {
-		rc = cli_usage_error(&ctx, "--sql (offline SQL scripts) is not available yet in "
-		                           "this version of vmig");
-		goto out;
-	}
-	rc = cmd->fn(&ctx, nrest - 1, rest + 1);
+	rc = check_options(&ctx, cmd, &given);
+	if (!rc)
+		rc = cmd->fn(&ctx, nrest - 1, rest + 1);
 out:
 	if (ctx.db.conn)
 		vmig_db_close(&ctx.db);

@@ -187,19 +187,41 @@ static size_t count_sql_files(const char *dir)
 #define HERE      __FILE__ ":" STR(__LINE__)
 #define ARGS(...) ((const char *const[]){__VA_ARGS__, NULL})
 
-/* Runs vmig in the project folder; with common, `-d URL --dir MIG` are appended. */
+/* The commands that connect to the database (and so take -d). */
+static bool connects(const char *command)
+{
+	static const char *const names[] = {"up",     "upgrade", "down",  "downgrade", "redo",
+	                                    "status", "current", "stamp", "check"};
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+		if (strcmp(command, names[i]) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * Runs vmig in the project folder.  With common, the options the command uses
+ * are appended, as a user would give them: `-d URL --dir MIG` to a command
+ * that connects, `--dir MIG` to one that reads only the files, nothing to
+ * init (a command refuses an option it does not use).  Without a command
+ * word (`--help`, `-h`), both.
+ */
 static tu_result run_args(const proj *p, bool common, const char *const *env,
                           const char *const *args)
 {
 	const char *argv[64];
+	const char *command = NULL;
 	size_t n = 0;
 	while (args[n] && n < 58) {
+		if (!command && args[n][0] != '-')
+			command = args[n];
 		argv[n] = args[n];
 		n++;
 	}
-	if (common) {
+	if (common && (!command || connects(command) || strcmp(command, "help") == 0)) {
 		argv[n++] = "-d";
 		argv[n++] = p->url;
+	}
+	if (common && (!command || strcmp(command, "init") != 0)) {
 		argv[n++] = "--dir";
 		argv[n++] = p->mig;
 	}
@@ -617,7 +639,7 @@ static void test_up_applies_everything(void **state)
 	QUERY(p, "SELECT checksum_version FROM vmig_version ORDER BY revision", "1\n1\n1");
 	QUERY(p, "SELECT count(*) FROM vmig_version WHERE duration_ms >= 0", "3");
 	QUERY(p, "SELECT down_sql FROM vmig_version WHERE revision = '" R2 "'", R2_DOWN "\n");
-	QUERY(p, "SELECT value FROM vmig_version_meta WHERE key = 'shape'", "1");
+	QUERY(p, "SELECT value FROM vmig_version_meta WHERE key = 'shape'", "2");
 
 	/* The checksum is the documented one of the file's SQL. */
 	const revspec *specs[] = {&S1, &S2, &S3};
@@ -976,7 +998,7 @@ static void test_json_outputs(void **state)
 	assert_int_equal(cJSON_GetObjectItemCaseSensitive(j, "applied")->valueint, 2);
 	assert_int_equal(cJSON_GetObjectItemCaseSensitive(j, "pending")->valueint, 1);
 	assert_int_equal(cJSON_GetObjectItemCaseSensitive(j, "drifted")->valueint, 0);
-	assert_int_equal(cJSON_GetObjectItemCaseSensitive(j, "dirty")->valueint, 0);
+	assert_int_equal(cJSON_GetObjectItemCaseSensitive(j, "in_progress")->valueint, 0);
 	assert_true(cJSON_IsString(cJSON_GetObjectItemCaseSensitive(j, "database")));
 	cJSON_Delete(j);
 	tu_result_free(&r);
@@ -1179,6 +1201,28 @@ static void test_merge_heads(void **state)
 	REJECT(p, 2, "at least two", "merge", "heads", "-m", "only one head now");
 }
 
+/* A parent that is an ancestor of another parent joins nothing: refused, naming both. */
+static void test_merge_refuses_an_ancestor_as_parent(void **state)
+{
+	proj *p = *state;
+	three(p);
+	REJECT(p, 2, R1 " is an ancestor of " R3, "merge", R1, R3, "-m", "not a merge");
+	REJECT(p, 2, R2 " is an ancestor of " R3, "merge", R3, R2, "-m", "not a merge");
+	REJECT(p, 2, R1 " is an ancestor of " R3, "merge", "heads", R1, "-m", "not a merge");
+	/* The same for new with several parents. */
+	REJECT(p, 2, R1 " is an ancestor of " R2, "new", "not a merge", "--down-revision", R1, R2);
+	assert_int_equal(count_sql_files(p->mig), 3);
+	RUN(p, "validate");
+
+	/* Parents on different branches still merge. */
+	write_rev(p, &SA);
+	REJECT(p, 2, R1 " is an ancestor of " RA, "merge", RA, R1, "-m", "not a merge");
+	tu_result r = EXPECT(p, 0, "merge", R3, RA, "-m", "a real merge", "--rev-id", "m1");
+	tu_result_free(&r);
+	assert_int_equal(count_sql_files(p->mig), 5);
+	RUN(p, "validate");
+}
+
 /* ==================================================================== stamp */
 
 static void test_stamp(void **state)
@@ -1228,11 +1272,17 @@ static void test_validate(void **state)
 	assert_contains(r.out, "no revisions");
 	tu_result_free(&r);
 	three(p);
-	/* No database is touched: even an unusable URL is fine. */
-	r = run_args(p, false, NULL, ARGS("validate", "--dir", p->mig, "-d", "mysql://x/y"));
+	/* No database is touched: even an unusable $DATABASE_URL is fine... */
+	const char *bad_url[] = {"DATABASE_URL=mysql://x/y", NULL};
+	r = run_args(p, false, bad_url, ARGS("validate", "--dir", p->mig));
 	check_status(&r, 0, HERE, ARGS("validate"));
 	assert_contains(r.out, "3 revision(s)");
 	assert_contains(r.out, R3);
+	tu_result_free(&r);
+	/* ...and -d, which it would not use, is a usage error. */
+	r = run_args(p, false, NULL, ARGS("validate", "--dir", p->mig, "-d", "mysql://x/y"));
+	check_status(&r, 2, HERE, ARGS("validate -d mysql://x/y"));
+	assert_contains(r.err, "`vmig validate` does not use -d");
 	tu_result_free(&r);
 
 	tu_write(p->mig, "bad.sql",
@@ -1472,19 +1522,36 @@ static void test_dirty_revision(void **state)
 	free(path);
 	TABLE(p, "half"); /* outside a transaction: part of it took effect */
 	NO_TABLE(p, "tags");
-	QUERY(p, "SELECT state FROM vmig_version WHERE revision = '" R2 "'", "pending");
+	/* Its row is there, marked as not finished (whatever word the table uses). */
+	QUERY(p,
+	      "SELECT count(*) FROM vmig_version WHERE revision = '" R2 "' AND state <> 'applied'",
+	      "1");
 
+	/* status calls it "in progress"; "pending" keeps meaning "not applied". */
 	r = EXPECT(p, 0, "status");
-	LINE_HAS(r.out, R2, "dirty");
-	assert_contains(r.out, "1 dirty");
+	LINE_HAS(r.out, R2, "in progress");
+	LINE_HAS(r.out, R3, "pending");
+	assert_contains(r.out, "1 applied, 1 pending, 0 drifted, 1 in progress");
+	assert_not_contains(r.out, "1 dirty");
+	tu_result_free(&r);
+	r = EXPECT(p, 0, "status", "--json");
+	cJSON *j = parse_json(r.out);
+	const cJSON *revs = cJSON_GetObjectItemCaseSensitive(j, "revisions");
+	assert_string_equal(json_str(cJSON_GetArrayItem(revs, 1), "revision"), R2);
+	assert_string_equal(json_str(cJSON_GetArrayItem(revs, 1), "state"), "in_progress");
+	assert_string_equal(json_str(cJSON_GetArrayItem(revs, 2), "state"), "pending");
+	assert_int_equal(cJSON_GetObjectItemCaseSensitive(j, "in_progress")->valueint, 1);
+	assert_int_equal(cJSON_GetObjectItemCaseSensitive(j, "pending")->valueint, 1);
+	assert_null(cJSON_GetObjectItemCaseSensitive(j, "dirty"));
+	cJSON_Delete(j);
 	tu_result_free(&r);
 
 	/* Every later run refuses, names the revision and says how to resolve it. */
 	REJECT(p, 1, R2, "up");
 	REJECT(p, 1, "vmig stamp", "up");
-	REJECT(p, 1, "dirty", "down");
-	REJECT(p, 1, "dirty", "redo");
-	REJECT(p, 1, "dirty", "check");
+	REJECT(p, 1, R2, "down");
+	REJECT(p, 1, R2, "redo");
+	REJECT(p, 1, R2, "check");
 
 	/* Resolved by hand: undo it, record the parent, fix the file, go on. */
 	free(q(p, "DROP TABLE half"));
@@ -1576,7 +1643,7 @@ static void test_bad_files_change_nothing(void **state)
 	char missing[4200];
 	snprintf(missing, sizeof missing, "%s/no-such-dir", p->dir);
 	REJECT_RAW(p, 2, "vmig init", "down", "base", "-d", p->url, "--dir", missing);
-	REJECT_RAW(p, 2, missing, "new", "x", "-d", p->url, "--dir", missing);
+	REJECT_RAW(p, 2, missing, "new", "x", "--dir", missing);
 	ROWS(p, R1 "\n" R2 "\n" R3);
 }
 
@@ -1619,7 +1686,7 @@ static void test_newer_table_shape(void **state)
 	proj *p = *state;
 	three(p);
 	RUN(p, "up", R1);
-	free(q(p, "UPDATE vmig_version_meta SET value = '2' WHERE key = 'shape'"));
+	free(q(p, "UPDATE vmig_version_meta SET value = '3' WHERE key = 'shape'"));
 	REJECT(p, 1, "newer vmig", "up");
 	ROWS(p, R1);
 }
@@ -1822,6 +1889,138 @@ static void test_usage_errors(void **state)
 	ROWS(p, R1);
 }
 
+/* A single-valued option given twice is refused, naming it, rather than the last one winning. */
+static void test_repeated_options_are_refused(void **state)
+{
+	proj *p = *state;
+	three(p);
+	tu_write(p->dir, "a.yaml", "version_table: from_a\n");
+	tu_write(p->dir, "b.yaml", "version_table: from_b\n");
+	REJECT(p, 2, "-c/--config is given twice", "-c", "a.yaml", "up", "--config", "b.yaml");
+	REJECT(p, 2, "-c/--config is given twice", "--config=a.yaml", "status", "-c", "b.yaml");
+	REJECT(p, 2, "--dir is given twice", "up", "--dir", p->mig);
+	REJECT(p, 2, "--dir is given twice", "validate", "--dir=elsewhere");
+	REJECT(p, 2, "--wait is given twice", "up", "--wait", "--wait=1");
+	REJECT(p, 2, "--wait is given twice", "--wait=2", "status", "--wait=1");
+	/* -d: one database per run, for now. */
+	REJECT(p, 2, "only one database", "up", "-d", p->url);
+	REJECT(p, 2, "-d/--database-url is given twice", "check", "--database-url", p->url);
+	/* The commands' own single-valued options too. */
+	REJECT(p, 2, "-m/--message is given twice", "new", "-m", "one", "-m", "two");
+	REJECT(p, 2, "--rev-id is given twice", "new", "x", "--rev-id", "a1", "--rev-id", "b2");
+	REJECT(p, 2, "-m/--message is given twice", "merge", R1, R2, "-m", "one", "--message",
+	       "two");
+	REJECT(p, 2, "--rev-id is given twice", "merge", R1, R2, "-m", "m", "--rev-id", "a1",
+	       "--rev-id", "b2");
+	assert_int_equal(count_sql_files(p->mig), 3);
+	NO_TABLE(p, "vmig_version");
+	NO_TABLE(p, "from_a");
+	NO_TABLE(p, "from_b");
+	/* Flags may repeat: -v -v is more detail, --json twice is --json. */
+	RUN(p, "-v", "-v", "status", "--json", "--json");
+}
+
+/* SPEC: an option that a command does not use is a usage error, not silently ignored. */
+static void test_unused_options_are_refused(void **state)
+{
+	proj *p = *state;
+	three(p);
+	RUN(p, "up", R1);
+	REJECT(p, 2, "`vmig status` does not use --single-transaction", "status",
+	       "--single-transaction");
+	REJECT(p, 2, "`vmig stamp` does not use --single-transaction", "stamp", R2,
+	       "--single-transaction");
+	REJECT(p, 2, "`vmig validate` does not use --wait", "validate", "--wait");
+	REJECT(p, 2, "`vmig heads` does not use --wait", "heads", "--wait=5");
+	REJECT(p, 2, "`vmig history` does not use -d", "history", "-d", p->url);
+	REJECT(p, 2, "`vmig show` does not use --sql", "show", R1, "--sql");
+	REJECT(p, 2, "`vmig check` does not use --json", "check", "--json");
+	REJECT(p, 2, "`vmig new` does not use --single-transaction", "new", "x",
+	       "--single-transaction");
+	REJECT_RAW(p, 2, "`vmig init` does not use --dir", "init", "app", "--dir", p->mig);
+	REJECT_RAW(p, 2, "`vmig init` does not use -c", "-c", "x.yaml", "init", "app");
+	/* --sql is used by up, down and stamp, and not available yet. */
+	REJECT(p, 2, "not available yet", "up", "--sql");
+	REJECT(p, 2, "not available yet", "stamp", R2, "--sql");
+	/* Named as typed, without its value: a URL may hold a password. */
+	tu_result r = run_args(
+	    p, false, NULL,
+	    ARGS("validate", "--dir", p->mig, "--database-url=postgresql://u:s3cret@h/db"));
+	STATUS(r, 2);
+	assert_contains(r.err, "`vmig validate` does not use --database-url");
+	assert_not_contains(r.err, "s3cret");
+	tu_result_free(&r);
+	char path[4096];
+	snprintf(path, sizeof path, "%s/app", p->dir);
+	struct stat st;
+	assert_true(stat(path, &st) != 0); /* init wrote nothing */
+	assert_int_equal(count_sql_files(p->mig), 3);
+	ROWS(p, R1);
+	/* What a command uses is still taken. */
+	RUN(p, "up", R2, "--single-transaction", "--wait=1");
+	RUN(p, "status", "--wait", "--json");
+	RUN(p, "heads", "-q", "-v");
+	ROWS(p, R1 "\n" R2);
+}
+
+/*
+ * `vmig COMMAND --help` is true: it lists exactly the common options the
+ * command takes.  Each command runs here on an empty migrations folder, so
+ * that whatever it accepts changes nothing.
+ */
+static void test_command_help_lists_the_options_it_takes(void **state)
+{
+	proj *p = *state;
+	static const char *const commands[] = {
+	    "init", "new",    "up",      "upgrade",  "down",  "downgrade",
+	    "redo", "status", "current", "history",  "heads", "branches",
+	    "show", "merge",  "stamp",   "validate", "check",
+	};
+	static const struct {
+		const char *name; /* as the help lists it */
+		const char *arg, *value;
+	} opts[] = {
+	    {"--config", "-c", "nowhere.yaml"},
+	    {"--database-url", "-d", NULL}, /* the test's URL */
+	    {"--dir", "--dir", NULL},       /* the test's folder */
+	    {"--single-transaction", "--single-transaction", NULL},
+	    {"--wait", "--wait=1", NULL},
+	    {"--sql", "--sql", NULL},
+	    {"--json", "--json", NULL},
+	};
+	char *before = snap(p);
+	for (size_t c = 0; c < sizeof commands / sizeof commands[0]; c++) {
+		tu_result help = run_args(p, false, NULL, ARGS(commands[c], "--help"));
+		STATUS(help, 0);
+		const char *common = strstr(help.out, "Common options it takes");
+		if (!common)
+			fail_msg("`vmig %s --help` lists no common options:\n%s", commands[c],
+			         help.out);
+		for (size_t o = 0; o < sizeof opts / sizeof opts[0]; o++) {
+			const char *value = opts[o].value;
+			if (!value && strcmp(opts[o].name, "--database-url") == 0)
+				value = p->url;
+			else if (!value && strcmp(opts[o].name, "--dir") == 0)
+				value = p->mig;
+			bool listed = strstr(common, opts[o].name) != NULL;
+			tu_result r = run_args(p, false, NULL,
+			                       value ? ARGS(commands[c], opts[o].arg, value)
+			                             : ARGS(commands[c], opts[o].arg));
+			bool refused = strstr(r.err, "does not use") != NULL;
+			if (listed == refused)
+				fail_msg("`vmig %s --help` %s %s, but `vmig %s %s` %s it:\n%s",
+				         commands[c], listed ? "lists" : "does not list",
+				         opts[o].name, commands[c], opts[o].arg,
+				         refused ? "refuses" : "takes", r.err);
+			tu_result_free(&r);
+		}
+		tu_result_free(&help);
+	}
+	assert_unchanged(p, before, HERE);
+	free(before);
+	assert_int_equal(count_sql_files(p->mig), 0);
+}
+
 static void test_help_and_version(void **state)
 {
 	proj *p = *state;
@@ -1882,6 +2081,7 @@ int cli_suite_run(const tu_backend *backend)
 	    T(test_show),
 	    T(test_merge),
 	    T(test_merge_heads),
+	    T(test_merge_refuses_an_ancestor_as_parent),
 	    T(test_stamp),
 	    T(test_validate),
 	    T(test_check),
@@ -1902,6 +2102,9 @@ int cli_suite_run(const tu_backend *backend)
 	    T(test_options_anywhere),
 	    T(test_bad_urls),
 	    T(test_usage_errors),
+	    T(test_repeated_options_are_refused),
+	    T(test_unused_options_are_refused),
+	    T(test_command_help_lists_the_options_it_takes),
 	    T(test_help_and_version),
 	};
 	B = backend;
