@@ -226,7 +226,8 @@ static void add_rev(tu_rgraph *r, uint64_t *rng, const tu_rgraph_opts *o, const 
 	r->irreversible = realloc(r->irreversible, (i + 1) * sizeof *r->irreversible);
 	r->ids[i] = id;
 	r->parents[i] = malloc((k ? k : 1) * sizeof **r->parents);
-	memcpy(r->parents[i], par, k * sizeof *par);
+	if (k)
+		memcpy(r->parents[i], par, k * sizeof *par);
 	r->nparents[i] = k;
 	r->irreversible[i] = o->irreversible && tu_rng_unit(rng) < 0.01;
 	for (size_t j = 0; j < k; j++)
