@@ -285,6 +285,7 @@ int pg_connect(const char *url, const vmig_conn_opts *opts, vmig_conn **out, vmi
 	c->base.driver = &vmig_postgres_driver;
 	c->pg = pg;
 	c->lock_timeout = opts->lock_timeout;
+	c->wait = vmig_waiter_new(1000.0 * opts->lock_timeout, 10, 200);
 	c->table_name = xstrdup(opts->version_table);
 	const char *senc = PQparameterStatus(pg, "server_encoding");
 	c->pos_in_bytes = senc && strcmp(senc, "SQL_ASCII") == 0;

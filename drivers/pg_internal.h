@@ -14,6 +14,7 @@
 #include "driver.h"
 
 #include "../src/buf.h"
+#include "../src/clock.h"
 
 #include <libpq-fe.h>
 #include <stdbool.h>
@@ -28,6 +29,7 @@ typedef struct pg_conn {
 	char *meta;        /* its meta table as SQL, likewise */
 	char *table_shown; /* the version table for messages: schema.name */
 	unsigned lock_timeout;
+	vmig_waiter wait; /* the one budget of every wait of this connection */
 	bool lock_held;
 	long long lock_key; /* valid once have_key */
 	bool have_key;

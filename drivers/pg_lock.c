@@ -93,7 +93,6 @@ static void describe_holder(pg_conn *c, vmig_buf *out)
 int pg_lock(vmig_conn *vc, vmig_error *err)
 {
 	pg_conn *c = (pg_conn *)vc;
-	vmig_waiter wait = vmig_waiter_new(1000.0 * c->lock_timeout, 10, 200);
 	bool got = false;
 
 	if (c->lock_held)
@@ -101,7 +100,7 @@ int pg_lock(vmig_conn *vc, vmig_error *err)
 	int rc = pg_ensure_names(c, err);
 	if (rc)
 		return rc;
-	vmig_waiter_start(&wait);
+	vmig_waiter_start(&c->wait);
 	do {
 		if ((rc = try_lock(c, &got, err)))
 			return rc;
@@ -109,7 +108,7 @@ int pg_lock(vmig_conn *vc, vmig_error *err)
 			c->lock_held = true;
 			return VMIG_OK;
 		}
-	} while (vmig_waiter_pause(&wait));
+	} while (vmig_waiter_pause(&c->wait));
 	vmig_buf msg = {0};
 	vmig_buf_printf(&msg, "timed out after %u s waiting for the migration lock on %s; ",
 	                c->lock_timeout, c->table_shown);

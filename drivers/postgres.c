@@ -150,6 +150,13 @@ static size_t locate_failure(pg_conn *c, const vmig_change *chg, const pg_batch 
 	return at;
 }
 
+/* Whether a command tag ("INSERT 0 1", "UPDATE 1", "DELETE 1") says one row changed. */
+static bool changed_one(const char *tag)
+{
+	const char *last = strrchr(tag, ' ');
+	return last && strcmp(last, " 1") == 0;
+}
+
 /* Whether the batch ran vmig's own statements after the SQL: an SQL text
  * ending inside a quote or comment could swallow them. */
 static bool batch_complete(const pg_conn *c, const vmig_change *chg, const pg_batch *b, bool own)
@@ -160,7 +167,8 @@ static bool batch_complete(const pg_conn *c, const vmig_change *chg, const pg_ba
 	if (own && (!b->last_tag || strcmp(b->last_tag, "COMMIT") != 0 ||
 	            PQtransactionStatus(c->pg) != PQTRANS_IDLE))
 		return false;
-	return !verb || (row_tag && strncmp(row_tag, verb, strlen(verb)) == 0);
+	return !verb ||
+	       (row_tag && strncmp(row_tag, verb, strlen(verb)) == 0 && changed_one(row_tag));
 }
 
 /*
@@ -320,8 +328,18 @@ static int apply_none(pg_conn *c, const vmig_change *chg, size_t *fail_offset, v
 	snprintf(duration, sizeof duration, "%.3f", vmig_now_ms() - t0);
 	if (!pg_add_row_op(&q, c, chg, duration))
 		rc = pg_fail_result(err, c->pg, NULL);
-	else if (q.len)
-		rc = pg_exec_simple(c, vmig_buf_str(&q), err);
+	else if (q.len) {
+		PGresult *r = PQexec(c->pg, vmig_buf_str(&q));
+		if (!r || !pg_result_ok(r))
+			rc = pg_fail_result(err, c->pg, r);
+		else if (!changed_one(PQcmdStatus(r)))
+			rc = vmig_fail(
+			    err, VMIG_ERR_RUNTIME,
+			    "recording revision %s in the version table %s changed no row "
+			    "(%s)",
+			    chg->row->revision, c->table_shown, PQcmdStatus(r));
+		PQclear(r);
+	}
 	vmig_buf_free(&q);
 	return rc;
 }

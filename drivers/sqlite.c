@@ -45,11 +45,12 @@ typedef struct sqlite_conn {
 	char *meta;         /* quoted: "vmig_version_meta" */
 	char *upgrade_name; /* quoted: the new table while shape 1 is upgraded */
 	unsigned lock_timeout;
-	vmig_waiter wait; /* the one budget of every wait of this connection */
-	int lock_fd;      /* a descriptor of the file, open until close(); -1: none */
-	bool lock_held;   /* the flock is ours */
-	bool tuned;       /* the connection has the settings of a run that writes */
-	bool persisting;  /* switched from DELETE to PERSIST journal for this run */
+	vmig_waiter wait;  /* the one budget of every wait of this connection */
+	int lock_fd;       /* a descriptor of the file, open until close(); -1: none */
+	bool lock_held;    /* the flock is ours */
+	bool tuned;        /* the connection has the settings of a run that writes */
+	bool persisting;   /* switched from DELETE to PERSIST journal for this run */
+	bool outer_failed; /* a change failed inside the caller's transaction: no commit */
 	sqlite3_stmt *insert, *set_state, *delete; /* prepared after prepare() */
 } sqlite_conn;
 
@@ -479,8 +480,16 @@ static int sqlite_prepare(vmig_conn *c, vmig_error *err)
 
 static int sqlite_begin(vmig_conn *c, vmig_error *err)
 {
+	conn_of(c)->outer_failed = false;
 	int rc = ensure_open(conn_of(c), true, NULL, err);
 	return rc ? rc : exec_simple(conn_of(c), "BEGIN IMMEDIATE", err);
+}
+
+static void sqlite_rollback(vmig_conn *c)
+{
+	sqlite_conn *sc = conn_of(c);
+	if (sc->db && !sqlite3_get_autocommit(sc->db))
+		sqlite3_exec(sc->db, "ROLLBACK", NULL, NULL, NULL);
 }
 
 static int sqlite_commit(vmig_conn *c, vmig_error *err)
@@ -490,14 +499,15 @@ static int sqlite_commit(vmig_conn *c, vmig_error *err)
 		return vmig_fail(err, VMIG_ERR_RUNTIME,
 		                 "%s: the transaction vmig opened was no longer open at COMMIT",
 		                 sc->path);
+	/* SQLite keeps a transaction open after a failed statement; vmig does not
+	 * commit one in which a change failed. */
+	if (sc->outer_failed) {
+		sqlite_rollback(c);
+		return vmig_fail(err, VMIG_ERR_RUNTIME,
+		                 "%s: a change in the transaction had failed; it was rolled back",
+		                 sc->path);
+	}
 	return exec_simple(sc, "COMMIT", err);
-}
-
-static void sqlite_rollback(vmig_conn *c)
-{
-	sqlite_conn *sc = conn_of(c);
-	if (sc->db && !sqlite3_get_autocommit(sc->db))
-		sqlite3_exec(sc->db, "ROLLBACK", NULL, NULL, NULL);
 }
 
 /* What the statement walk of one change needs. */
@@ -608,6 +618,12 @@ static int run_sql(sqlite_conn *sc, const vmig_change *chg, size_t *fail_offset,
 	script_run s = {.sc = sc, .in_txn = chg->txn != VMIG_TXN_NONE};
 	int rc = vmig_sqlite_each_statement(sc->db, chg->sql, chg->sql_len, run_statement, &s,
 	                                    fail_offset, err);
+	/* Transaction control SQLite cannot even parse (PREPARE TRANSACTION) is
+	 * still refused as such, not reported as a syntax error. */
+	if (rc == VMIG_ERR_RUNTIME && s.in_txn && *fail_offset < chg->sql_len &&
+	    vmig_sql_is_transaction_control(chg->sql + *fail_offset, chg->sql_len - *fail_offset))
+		rc = vmig_sql_refuse_transaction_control(chg->sql + *fail_offset,
+		                                         chg->sql_len - *fail_offset, err);
 	if (rc == VMIG_ERR_RUNTIME && is_busy(sc) && !err->partial)
 		rc = fail_timeout(sc, err);
 	/* transaction off: SQL that opened a transaction must also end it. */
@@ -649,6 +665,8 @@ static int sqlite_apply(vmig_conn *c, const vmig_change *chg, size_t *fail_offse
 		rc = exec_simple(sc, "COMMIT", err);
 	if (rc != VMIG_OK && chg->txn == VMIG_TXN_OWN)
 		sqlite_rollback(c);
+	if (rc != VMIG_OK && chg->txn == VMIG_TXN_OUTER)
+		sc->outer_failed = true;
 	return rc;
 }
 

@@ -89,26 +89,35 @@ int vmig_url_sqlite_path(const char *url, char **path, vmig_error *err)
 {
 	const char *sep = strstr(url, "://");
 	*path = NULL;
-	if (!sep)
-		return vmig_fail(err, VMIG_ERR_INPUT, "not a sqlite URL: %s", url);
+	if (!sep) {
+		char *redacted = vmig_url_redact(url);
+		vmig_fail(err, VMIG_ERR_INPUT, "database URL %s is not a sqlite:// URL", redacted);
+		free(redacted);
+		return VMIG_ERR_INPUT;
+	}
 	const char *p = sep + 3;
 	/* sqlite:///rel -> "/rel" after "://": the first slash ends the (empty) host. */
-	if (*p != '/' || p[1] == '\0' || p[1] == '?')
-		return vmig_fail(err, VMIG_ERR_INPUT,
-		                 "database URL %s names no file; an in-memory database cannot be "
-		                 "migrated: use sqlite:///relative.db or sqlite:////absolute.db",
-		                 url);
-	p++;
-	size_t n = strcspn(p, "?#");
-	if ((n == 8 && strncmp(p, ":memory:", 8) == 0) || strncmp(p, "file::memory:", 13) == 0)
-		return vmig_fail(err, VMIG_ERR_INPUT,
-		                 "database URL %s is an in-memory database, which cannot be "
-		                 "migrated: use sqlite:///relative.db or sqlite:////absolute.db",
-		                 url);
-	*path = xstrndup(p, n);
+	const char *why = NULL;
+	if (*p != '/')
+		why = "names a host, which SQLite does not have: use sqlite:///relative.db or "
+		      "sqlite:////absolute.db";
+	else if (p[1] == '\0' || p[1] == '?')
+		why = "names no file, and an in-memory database cannot be migrated: use "
+		      "sqlite:///relative.db or sqlite:////absolute.db";
+	size_t n = why ? 0 : strcspn(p + 1, "?#");
+	if (!why && ((n == 8 && strncmp(p + 1, ":memory:", 8) == 0) ||
+	             strncmp(p + 1, "file::memory:", 13) == 0))
+		why = "is an in-memory database, which cannot be migrated: use "
+		      "sqlite:///relative.db or sqlite:////absolute.db";
+	if (why) {
+		char *redacted = vmig_url_redact(url);
+		vmig_fail(err, VMIG_ERR_INPUT, "database URL %s %s", redacted, why);
+		free(redacted);
+		return VMIG_ERR_INPUT;
+	}
+	*path = xstrndup(p + 1, n);
 	return VMIG_OK;
 }
-
 static int hexval(char c)
 {
 	if (c >= '0' && c <= '9')

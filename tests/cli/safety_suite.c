@@ -19,13 +19,16 @@
 #include "testutil.h"
 
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -654,6 +657,159 @@ static void test_concurrent_runners(void **state)
 	expect_exit(&r, 0, "check after the concurrent runs");
 }
 
+/*
+ * Several `vmig down` (no target), `vmig down -1` or `vmig redo` started at
+ * once: each names one revision at its first look, so together they move the
+ * database one revision, not one each.  Every runner has its first look
+ * before the first one changes anything: on PostgreSQL the top revision's
+ * down SQL waits until the other sessions poll for the advisory lock; on
+ * SQLite, whose writer keeps others from even reading, the test holds the
+ * run lock (flock on the file) until every runner waits for it.
+ */
+#define DOWN_REVS  5
+#define DOWN_PROCS 4
+
+static const char *slow_down_sql(void)
+{
+	if (!is_pg())
+		return "";
+	return fmt("DO $$\nDECLARE t0 timestamptz := clock_timestamp();\nBEGIN\n"
+	           "  WHILE NOT EXISTS (SELECT 1 FROM gate)\n"
+	           "    AND clock_timestamp() < t0 + interval '10 seconds'\n"
+	           "    AND (SELECT count(*) FROM pg_stat_activity WHERE datname = "
+	           "current_database()\n"
+	           "         AND pid <> pg_backend_pid() AND query LIKE "
+	           "'%%advisory_lock%%') < %d LOOP\n"
+	           "    PERFORM pg_sleep(0.02);\n"
+	           "    PERFORM pg_stat_clear_snapshot();\n"
+	           "  END LOOP;\nEND $$;\n"
+	           "INSERT INTO gate (n) VALUES (1);\n",
+	           DOWN_PROCS - 1);
+}
+
+/* How many descriptors of process pid are open on the file path. */
+static int fds_on(pid_t pid, const char *path)
+{
+	char dir[64], link[PATH_MAX + 1];
+	snprintf(dir, sizeof dir, "/proc/%ld/fd", (long)pid);
+	DIR *d = opendir(dir);
+	int n = 0;
+	for (struct dirent *e; d && (e = readdir(d));) {
+		ssize_t len = readlinkat(dirfd(d), e->d_name, link, sizeof link - 1);
+		if (len > 0) {
+			link[len] = '\0';
+			n += strcmp(link, path) == 0;
+		}
+	}
+	if (d)
+		closedir(d);
+	return n;
+}
+
+/* Runs DOWN_PROCS copies of `vmig ARGS` at once; all must exit 0. */
+static void run_together(fx *f, const char *const *args, const char *what)
+{
+	const char *argv[16] = {"-d", f->url, "--dir", f->dir};
+	size_t n = 4;
+	for (; *args && n < 15; args++)
+		argv[n++] = *args;
+	argv[n] = NULL;
+	char db[PATH_MAX];
+	int held = -1;
+	if (!is_pg()) {
+		assert_non_null(realpath(f->url + strlen("sqlite:///"), db));
+		held = open(db, O_RDONLY | O_CLOEXEC);
+		assert_true(held >= 0);
+		assert_int_equal(flock(held, LOCK_EX), 0);
+	}
+	int gate[2];
+	assert_int_equal(pipe(gate), 0);
+	for (int i = 0; i < DOWN_PROCS; i++)
+		f->children[i] = spawn_vmig(f->work, argv, fmt("%s/out.%d", f->work, i),
+		                            fmt("%s/err.%d", f->work, i), gate[0], gate[1]);
+	close(gate[0]);
+	close(gate[1]); /* go */
+	if (held >= 0) {
+		/* A runner waiting for the lock has a second descriptor on the file. */
+		int waiting = 0;
+		for (double end = now_s() + 30; waiting < DOWN_PROCS && now_s() < end;) {
+			sleep_s(0.01);
+			waiting = 0;
+			for (int i = 0; i < DOWN_PROCS; i++)
+				waiting += fds_on(f->children[i], db) >= 2;
+		}
+		if (waiting < DOWN_PROCS)
+			fprintf(stderr,
+			        "%s: only %d of %d runners were seen waiting for the lock\n", what,
+			        waiting, DOWN_PROCS);
+		close(held);
+	}
+	int failed = 0;
+	for (int i = 0; i < DOWN_PROCS; i++) {
+		int st = wait_exit(f->children[i], 120);
+		if (st >= 0)
+			f->children[i] = 0;
+		if (st != 0) {
+			fprintf(stderr, "%s, runner %d: exit %d\n%s\n", what, i, st,
+			        slurp(fmt("%s/err.%d", f->work, i)));
+			failed++;
+		}
+	}
+	if (failed)
+		fail_msg("%s: %d of %d runners started at once failed", what, failed, DOWN_PROCS);
+}
+
+static void test_concurrent_down(void **state)
+{
+	fx *f = fx_open(state, "concurrent_down");
+	write_rev(f->dir, "01_r01.sql", "r01", NULL, NULL,
+	          "CREATE TABLE gate (n integer);\nCREATE TABLE runlog (what text NOT NULL);",
+	          "DROP TABLE runlog;\nDROP TABLE gate;");
+	for (int i = 2; i <= DOWN_REVS; i++)
+		write_rev(f->dir, fmt("%02d_r%02d.sql", i, i), fmt("r%02d", i), fmt("r%02d", i - 1),
+		          NULL,
+		          fmt("CREATE TABLE t%d (id integer PRIMARY KEY);\n"
+		              "INSERT INTO runlog (what) VALUES ('up r%02d');",
+		              i, i),
+		          fmt("%sDROP TABLE t%d;\nINSERT INTO runlog (what) VALUES ('down r%02d');",
+		              i == DOWN_REVS ? slow_down_sql() : "", i, i));
+	static const char all[] = "r01\nr02\nr03\nr04\nr05";
+
+	static const char *const kinds[][3] = {{"down", NULL}, {"down", "-1", NULL}};
+	for (size_t k = 0; k < sizeof kinds / sizeof *kinds; k++) {
+		const char *what = kinds[k][1] ? "down -1" : "down";
+		tu_result r = VM(f, "up");
+		expect_exit(&r, 0, "up before the concurrent downs");
+		assert_string_equal(versions(f->url), all);
+		q(f->url, "DELETE FROM gate");
+		q(f->url, "DELETE FROM runlog");
+		run_together(f, kinds[k], what);
+		const char *v = versions(f->url);
+		if (strcmp(v, "r01\nr02\nr03\nr04") != 0)
+			FAIL("%d runners of `vmig %s` started at once should unapply r05 only; the "
+			     "database now has [%s] (runlog [%s])",
+			     DOWN_PROCS, what, v,
+			     q(f->url, "SELECT what FROM runlog ORDER BY what"));
+		expect_q(f->url, "SELECT what FROM runlog", "down r05");
+		assert_int_equal(count_of(t_tables(f->url), "t"), DOWN_REVS - 2);
+	}
+
+	/* redo: each runner redoes the top revision, and only that one. */
+	tu_result r = VM(f, "up");
+	expect_exit(&r, 0, "up before the concurrent redos");
+	q(f->url, "DELETE FROM gate");
+	q(f->url, "DELETE FROM runlog");
+	run_together(f, (const char *const[]){"redo", NULL}, "redo");
+	assert_string_equal(versions(f->url), all);
+	expect_q(f->url, "SELECT count(*) FROM runlog WHERE what = 'down r05'",
+	         fmt("%d", DOWN_PROCS));
+	expect_q(f->url, "SELECT count(*) FROM runlog WHERE what = 'up r05'",
+	         fmt("%d", DOWN_PROCS));
+	expect_q(f->url, "SELECT count(*) FROM runlog", fmt("%d", 2 * DOWN_PROCS));
+	r = VM(f, "check");
+	expect_exit(&r, 0, "check after the concurrent redos");
+}
+
 /* ------------------------------------------------------------------ */
 /* c. SIGKILL at random moments                                         */
 
@@ -869,7 +1025,7 @@ static void test_transaction_off(void **state)
 	assert_contains(r.err, "no_such_table");
 	assert_contains(r.err, "vmig stamp");
 	assert_string_equal(indexes_of(f->url, "items"), fmt("items_a\nitems_b\nitems_c%s", pkey));
-	expect_q(f->url, "SELECT state FROM vmig_version WHERE revision = 'r3'", "pending");
+	expect_q(f->url, "SELECT state FROM vmig_version WHERE revision = 'r3'", "in_progress");
 
 	/* every later run refuses, names r3 and says how to resolve it */
 	char *before = keep(B->snapshot(f->url));
@@ -1064,7 +1220,7 @@ static void test_passwords_never_shown(void **state)
 		PW(f, u, f->dir, 0, true, "status");
 		PW(f, u, f->dir, 0, true, "status", "--json");
 		PW(f, u, f->dir, 0, false, "current", "--json");
-		PW(f, u, f->dir, 0, false, "history");
+		PW(f, u, f->dir, 2, false, "history"); /* -d is not for history: refused, unshown */
 		PW(f, u, f->dir, 0, true, "-v", "up");
 		PW(f, u, f->dir, 0, true, "-v", "check");
 		PW(f, u, bad, 1, false, "up");      /* a failing revision */
@@ -1095,6 +1251,8 @@ static void test_passwords_never_shown(void **state)
 	q(admin, clean);
 }
 
+#include "safety_airtight.c"
+
 /* ------------------------------------------------------------------ */
 
 int safety_suite_run(const tu_backend *b)
@@ -1108,12 +1266,24 @@ int safety_suite_run(const tu_backend *b)
 	    cmocka_unit_test_setup_teardown(test_failing_single_transaction_fresh_database,
 	                                    fx_setup, fx_teardown),
 	    cmocka_unit_test_setup_teardown(test_concurrent_runners, fx_setup, fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_concurrent_down, fx_setup, fx_teardown),
 	    cmocka_unit_test_setup_teardown(test_sigkill_at_random_moments, fx_setup, fx_teardown),
 	    cmocka_unit_test_setup_teardown(test_transaction_off, fx_setup, fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_commit_behind_empty_statement, fx_setup,
+	                                    fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_transaction_off_left_open, fx_setup, fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_down_transaction_off_file_gone, fx_setup,
+	                                    fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_long_version_table, fx_setup, fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_lock_wait_bounded, fx_setup, fx_teardown),
+	};
+	static const struct CMUnitTest sqlite_only[] = {
+	    cmocka_unit_test_setup_teardown(test_sqlite_lock_released_last, fx_setup, fx_teardown),
 	};
 	static const struct CMUnitTest pg_only[] = {
 	    cmocka_unit_test_setup_teardown(test_wait_for_server, fx_setup, fx_teardown),
 	    cmocka_unit_test_setup_teardown(test_passwords_never_shown, fx_setup, fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_search_path_changed, fx_setup, fx_teardown),
 	};
 	char name[64];
 	snprintf(name, sizeof name, "safety (%s)", b->name);
@@ -1121,6 +1291,9 @@ int safety_suite_run(const tu_backend *b)
 	if (is_pg()) {
 		snprintf(name, sizeof name, "safety (%s only)", b->name);
 		failed += cmocka_run_group_tests_name(name, pg_only, NULL, NULL);
+	} else {
+		snprintf(name, sizeof name, "safety (%s only)", b->name);
+		failed += cmocka_run_group_tests_name(name, sqlite_only, NULL, NULL);
 	}
 	return failed;
 }

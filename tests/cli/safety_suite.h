@@ -5,10 +5,15 @@
  *
  *   - a failing revision in the middle of a run, per revision and with
  *     --single-transaction;
- *   - several `vmig up` processes started at once;
+ *   - several `vmig up` processes started at once, and several bare `vmig
+ *     down`, `down -1` or `redo` (they move the database one revision);
  *   - `vmig up` killed with SIGKILL at random moments;
  *   - `-- vmig:transaction off` revisions that succeed, fail, and are
  *     resolved with `vmig stamp`;
+ *   - what a revision's SQL may do to vmig's transaction or bookkeeping
+ *     (safety_airtight.c): transaction control behind an empty statement,
+ *     a transaction left open, search_path changed, a file gone, the lock
+ *     wait bounded, the SQLite run lock released last;
  *   - and, on PostgreSQL only, `--wait` against a server that starts later
  *     or never, and passwords never shown.
  *

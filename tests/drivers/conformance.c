@@ -744,6 +744,46 @@ static void test_row_op_without_revision(void **state)
 	D->close(c);
 }
 
+/* A row op on a revision that has no row fails: the bookkeeping changed
+ * nothing, so the run must not go on as if it had. */
+static void test_row_op_on_missing_row(void **state)
+{
+	fx *f = *state;
+	vmig_conn *c = conn(f, 1);
+	must_prepare(c);
+	vmig_error err;
+	static const enum vmig_row_op ops[] = {VMIG_ROW_SET_APPLIED, VMIG_ROW_SET_IN_PROGRESS,
+	                                       VMIG_ROW_DELETE};
+	for (size_t i = 0; i < sizeof ops / sizeof *ops; i++) {
+		assert_int_equal(apply(c, NULL, VMIG_TXN_NONE, ops[i], "absent", NULL, &err),
+		                 VMIG_ERR_RUNTIME);
+		assert_int_equal(apply(c, NULL, VMIG_TXN_OWN, ops[i], "absent", NULL, &err),
+		                 VMIG_ERR_RUNTIME);
+	}
+	expect_ids(c, "");
+	D->close(c);
+}
+
+/* commit() after a change failed inside the caller's transaction commits nothing. */
+static void test_commit_after_failed_change(void **state)
+{
+	fx *f = *state;
+	vmig_conn *c = conn(f, 1);
+	must_prepare(c);
+	vmig_error err;
+	must(D->begin(c, &err), &err, "begin");
+	must_apply(c, "CREATE TABLE t1 (x int);", VMIG_TXN_OUTER, VMIG_ROW_INSERT_APPLIED, "r1");
+	assert_int_equal(apply(c, "CREATE TABLE t2 (x int); SELECT * FROM no_such_table;",
+	                       VMIG_TXN_OUTER, VMIG_ROW_INSERT_APPLIED, "r2", NULL, &err),
+	                 VMIG_ERR_RUNTIME);
+	assert_int_not_equal(D->commit(c, &err), VMIG_OK);
+	D->rollback(c);
+	expect_ids(c, "");
+	assert_false(table_exists(f, "t1"));
+	assert_false(table_exists(f, "t2"));
+	D->close(c);
+}
+
 /* ------------------------------------------------------------ apply: own */
 
 static void test_apply_own_commits_together(void **state)
@@ -1296,6 +1336,8 @@ int conformance_run(const conf_harness *h)
 	    T(test_shape1_upgrade_rolls_back),
 	    T(test_version_table_round_trip),
 	    T(test_row_op_without_revision),
+	    T(test_row_op_on_missing_row),
+	    T(test_commit_after_failed_change),
 	    T(test_apply_own_commits_together),
 	    T(test_apply_own_failure),
 	    T(test_transaction_control_refused),
