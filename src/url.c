@@ -98,7 +98,10 @@ int vmig_url_sqlite_path(const char *url, char **path, vmig_error *err)
 	const char *p = sep + 3;
 	/* sqlite:///rel -> "/rel" after "://": the first slash ends the (empty) host. */
 	const char *why = NULL;
-	if (*p != '/')
+	if (*p == '\0' || *p == '?') /* SQLAlchemy's sqlite:// is an in-memory database */
+		why = "is an in-memory database, which cannot be migrated: use "
+		      "sqlite:///relative.db or sqlite:////absolute.db";
+	else if (*p != '/')
 		why = "names a host, which SQLite does not have: use sqlite:///relative.db or "
 		      "sqlite:////absolute.db";
 	else if (p[1] == '\0' || p[1] == '?')
