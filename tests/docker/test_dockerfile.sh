@@ -14,13 +14,13 @@ src=$1 work=$2 pgdir=$3
 dockerfile=$src/migrate.Dockerfile
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
-# The packages of the `apt-get install` in the stage starting at line $1.
+# The packages of the `apt-get install` in the stage starting at line $1: the
+# words after `install` (options left out) up to the next `&&`.
 stage_packages() {
 	awk -v start="$1" 'NR > start && /^FROM / { exit }
 		NR > start && /apt-get install/ { on = 1 }
-		on { print; if ($0 !~ /\\$/) exit }' "$dockerfile" |
-		tr ' \\' '\n\n' | grep -E '^[a-z0-9][a-z0-9.+-]+$' |
-		grep -vE '^(apt-get|install|rm|update)$' || true
+		on { more = sub(/\\$/, ""); printf "%s ", $0; if (!more) exit }' "$dockerfile" |
+		sed -e 's/.*apt-get install//' -e 's/&&.*//' | tr ' ' '\n' | grep -E '^[a-z0-9][a-z0-9.+-]+$' || true
 }
 build_line=$(grep -n '^FROM debian:12 AS build' "$dockerfile" | cut -d: -f1)
 run_line=$(grep -n '^FROM debian:12-slim' "$dockerfile" | cut -d: -f1)
@@ -36,8 +36,16 @@ done
 echo "ok: build-stage packages installed: $(echo $build_pkgs)"
 
 rm -rf "$work" && mkdir -p "$work"
-prefix=$work/opt/vmig
-# The Dockerfile's build commands, with its prefix moved under $work.
+# The install prefix and the /app folder must be reachable by the non-root user
+# that runs vmig below: not so under a checkout in /root, so then under /tmp.
+stage=$work
+if [ "$(id -u)" = 0 ] && ! runuser -u nobody -- test -x "$work"; then
+	stage=$(mktemp -d /tmp/vmig-dockerfile.XXXXXX)
+	chmod 755 "$stage"
+	trap 'rm -rf "$stage"' EXIT
+fi
+prefix=$stage/opt/vmig
+# The Dockerfile's build commands, with its prefix moved under $stage.
 cmake -S "$src" -B "$work/build" -DCMAKE_BUILD_TYPE=Release -DVMIG_TESTS=OFF \
 	-DCMAKE_INSTALL_PREFIX="$prefix" >/dev/null
 cmake --build "$work/build" -j2 >/dev/null
@@ -62,9 +70,9 @@ done
 echo "ok: every runtime library comes from: $(echo $run_pkgs)"
 
 # The image's default command, as a non-root user, in a folder laid out like /app.
-app=$work/app
+app=$stage/app
 mkdir -p "$app" && cp -r "$src/examples/basic/migrations" "$app/migrations"
-chmod -R a+rX "$work"
+chmod -R a+rX "$stage"
 url=$(cat "$pgdir/url")
 db="vmig_docker_$$"
 psql "$url" -q -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db"

@@ -296,7 +296,7 @@ from_instruction() {
 		root=$work/$dir
 		mkdir -p "$root"
 		FRESH_ROOTS+=("$root")
-		tar -C "${STAGE_ROOT[base]}" --one-file-system --exclude=./var/cache/apt/archives \
+		tar -C "${STAGE_ROOT[base]}" --one-file-system \
 			--numeric-owner -cpf - . | tar -C "$root" --numeric-owner -xpf - ||
 			fresh_die "copying stage $base"
 		mkdir -p "$root/var/cache/apt/archives"

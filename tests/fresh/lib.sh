@@ -11,6 +11,9 @@
 #                        (only a download cache: every chroot still installs
 #                        everything itself)
 #   VMIG_FRESH_APT_CACHE set to 0 to keep no .deb cache between chroots and runs
+#                        (the cache only grows, by what updates bring: remove
+#                        the folder to empty it)
+#   VMIG_FRESH_SUITE     the Debian suite (default bookworm, Debian 12)
 #   VMIG_FRESH_WORK      where the chroots are unpacked (default /var/tmp)
 #   VMIG_FRESH_KEEP      set to 1 to keep the chroots (unmounted) for a look after a run
 #   VMIG_DEBIAN_MIRROR   the Debian archive (default: the one in this machine's
@@ -133,7 +136,7 @@ HOSTS
 }
 
 # fresh_mount_into ROOT: /proc, /dev (with its pts) and a new /dev/shm of its
-# own (PostgreSQL's shared memory), and the .deb download cache.  Nothing that
+# own (PostgreSQL's shared memory); and the .deb download cache.  Nothing that
 # is mounted below ROOT propagates back to this machine (rslave).
 fresh_mount_into() {
 	local root=$1
@@ -145,11 +148,36 @@ fresh_mount_into() {
 	mkdir -p "$root/dev/shm"
 	mount -t tmpfs -o mode=1777,nosuid,nodev,size=1g shm "$root/dev/shm" || fresh_die "mount /dev/shm in $root"
 	FRESH_MOUNTS+=("$root/dev/shm")
-	if [[ "${VMIG_FRESH_APT_CACHE:-1}" != 0 ]]; then
-		mkdir -p "$FRESH_DEBS/partial"
-		mount --bind "$FRESH_DEBS" "$root/var/cache/apt/archives" || fresh_die "bind the .deb cache in $root"
-		FRESH_MOUNTS+=("$root/var/cache/apt/archives")
-	fi
+	fresh_seed_debs "$root"
+}
+
+# The .deb download cache: the files that earlier chroots downloaded are
+# linked (or copied) into a new chroot's /var/cache/apt/archives, where apt
+# checks them against its index as usual, and the files that a chroot
+# downloaded go back into the cache when it is dropped.  Each chroot has its
+# own archives folder, so that apt's locks never meet across chroots.
+fresh_seed_debs() {
+	local root=$1 f
+	[[ "${VMIG_FRESH_APT_CACHE:-1}" != 0 ]] || return 0
+	mkdir -p "$FRESH_DEBS"
+	for f in "$FRESH_DEBS"/*.deb; do
+		[[ -e "$f" ]] || break
+		[[ ! -e "$root/var/cache/apt/archives/${f##*/}" ]] || continue
+		ln "$f" "$root/var/cache/apt/archives/" 2>/dev/null || cp "$f" "$root/var/cache/apt/archives/"
+	done
+}
+fresh_keep_debs() {
+	local root=$1 f name
+	[[ "${VMIG_FRESH_APT_CACHE:-1}" != 0 && -d "$root/var/cache/apt/archives" ]] || return 0
+	mkdir -p "$FRESH_DEBS"
+	for f in "$root"/var/cache/apt/archives/*.deb; do
+		[[ -f "$f" && ! -L "$f" ]] || continue
+		name=${f##*/}
+		[[ -e "$FRESH_DEBS/$name" ]] && continue
+		{ ln "$f" "$FRESH_DEBS/.$name.tmp" 2>/dev/null || cp "$f" "$FRESH_DEBS/.$name.tmp"; } &&
+			mv -f "$FRESH_DEBS/.$name.tmp" "$FRESH_DEBS/$name"
+	done
+	return 0
 }
 
 # fresh_bind_ro SRC ROOT PATH: SRC mounted read-only at PATH inside ROOT.
@@ -201,6 +229,7 @@ fresh_drop_root() {
 		[[ "$m" == "$root"/* ]] || keep+=("$m")
 	done
 	FRESH_MOUNTS=("${keep[@]}")
+	fresh_keep_debs "$root"
 	left=$(fresh_mounted_below "$root")
 	if [[ -n "$left" ]]; then
 		fresh_log "still mounted, so $root is left in place: $(echo $left)"
