@@ -59,7 +59,7 @@ int vmig_db_open(const vmig_config *cfg, unsigned wait_s, vmig_wait_fn on_wait, 
 		db->driver = NULL;
 		return rc;
 	}
-	db->shown_url = vmig_url_redact(cfg->database_url);
+	db->redacted_url = vmig_url_redact(cfg->database_url);
 	vmig_conn_opts opts = {
 	    .struct_version = VMIG_CONN_OPTS_VERSION,
 	    .version_table = cfg->version_table,
@@ -92,7 +92,7 @@ void vmig_db_close(vmig_db *db)
 {
 	if (db->driver && db->conn)
 		db->driver->close(db->conn);
-	free(db->shown_url);
+	free(db->redacted_url);
 	memset(db, 0, sizeof *db);
 }
 

@@ -14,7 +14,7 @@
 typedef struct vmig_db {
 	const vmig_driver *driver;
 	vmig_conn *conn;
-	char *shown_url; /* the URL with its password replaced, for messages */
+	char *redacted_url; /* the URL with its password replaced, for messages */
 } vmig_db;
 
 /* Called before each retry of a --wait: attempt counts from 1; last is the failure. */

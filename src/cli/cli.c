@@ -98,7 +98,7 @@ int cli_connect(cli_ctx *ctx)
 	    ctx->opt.wait ? (ctx->opt.wait_s ? ctx->opt.wait_s : ctx->cfg.wait_timeout) : 0;
 	if (vmig_db_open(&ctx->cfg, wait_s, on_wait, ctx, &ctx->db, &err))
 		return cli_report(ctx, &err);
-	cli_verbose(ctx, "database: %s (%s driver)", ctx->db.shown_url, ctx->db.driver->name);
+	cli_verbose(ctx, "database: %s (%s driver)", ctx->db.redacted_url, ctx->db.driver->name);
 	return 0;
 }
 

@@ -3,12 +3,14 @@
 const char cmd_stamp_help[] =
     "usage: vmig stamp TARGET\n"
     "\n"
-    "Records TARGET and its ancestors as applied and its descendants as not applied,\n"
-    "without running any SQL; applied heads on unrelated branches stay.\n"
+    "Records TARGET as applied without running any SQL.  Afterwards the applied\n"
+    "revisions are TARGET, every applied head that is neither an ancestor nor a\n"
+    "descendant of TARGET, and all their ancestors (Alembic's rule): heads on\n"
+    "TARGET's line are replaced by it, and what was applied only below them goes\n"
+    "with them; heads on unrelated branches stay.\n"
     "TARGET: an id or prefix, head, heads (every head), base (nothing), +N or -N.\n"
-    "Also resolves a revision left in progress (a transaction-off revision that\n"
-    "started and did not finish): stamp it if it is now fully applied, or stamp its\n"
-    "parent if it is not.\n";
+    "Also resolves a revision left in progress (one that started and did not\n"
+    "finish): stamp it if it is now fully applied, or stamp its parent if it is not.\n";
 
 int cmd_stamp(cli_ctx *ctx, int argc, char **argv)
 {

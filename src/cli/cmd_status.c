@@ -63,7 +63,7 @@ static void print_json(cli_ctx *ctx, const vmig_state *st)
 	cJSON *root = cJSON_CreateObject();
 	cJSON *list = cJSON_AddArrayToObject(root, "revisions");
 	struct tally t = {0};
-	cJSON_AddStringToObject(root, "database", ctx->db.shown_url);
+	cJSON_AddStringToObject(root, "database", ctx->db.redacted_url);
 	for (size_t i = 0; i < st->graph->n; i++) {
 		size_t v = st->graph->order[i];
 		const vmig_revision *r = st->graph->revs[v];
@@ -107,7 +107,7 @@ int cmd_status(cli_ctx *ctx, int argc, char **argv)
 		return 0;
 	}
 	struct tally t = {0};
-	printf("database: %s\n", ctx->db.shown_url);
+	printf("database: %s\n", ctx->db.redacted_url);
 	for (size_t i = 0; i < st.graph->n; i++) {
 		size_t v = st.graph->order[i];
 		const vmig_revision *r = st.graph->revs[v];
