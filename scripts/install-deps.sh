@@ -2,7 +2,9 @@
 # Installs everything this project needs on Debian 12 (run as root): to build
 # vmig, to run its whole test suite (PostgreSQL server included), the CI checks
 # (Clang builds and its sanitizer and libFuzzer runtimes, valgrind,
-# clang-format, the fresh-system checks in tests/fresh/: debootstrap, git) and
+# clang-format, the fresh-system checks in tests/fresh/: debootstrap, git; strace
+# for the SQLite lock-order test; Alembic, which the planner's stamp is checked
+# against) and
 # the benchmark (hyperfine, time).  Safe to run again.
 set -eu
 export DEBIAN_FRONTEND=noninteractive
@@ -13,5 +15,5 @@ apt-get install -y --no-install-recommends \
 	libcjson-dev libpg-query-dev \
 	postgresql postgresql-client \
 	clang libclang-rt-14-dev clang-format valgrind \
-	debootstrap git \
+	debootstrap git strace python3 python3-alembic \
 	hyperfine time
