@@ -440,7 +440,7 @@ run_instruction() {
 		exec_or_shell "$args"
 		local t0 rc=0
 		t0=$(fresh_now)
-		run_in_stage -- "${ARGS[@]}" >>"$log" 2>&1 || rc=$?
+		fresh_run run_in_stage -- "${ARGS[@]}" >>"$log" 2>&1 || rc=$?
 		if ((rc)); then
 			tail -n 60 "$log" >&2
 			fresh_die "RUN exited $rc in stage $stage (log: $log)"

@@ -36,6 +36,7 @@ FRESH_MOUNTS=() # every mount made, in order
 FRESH_WORKDIR=  # the folder holding this run's chroots
 FRESH_ROOT=     # the last chroot made by fresh_new_root
 FRESH_CLEANUPS=() # more commands for fresh_cleanup to run first
+FRESH_CHILD=      # the long command that fresh_run is waiting for
 
 FRESH_T0=${FRESH_T0:-$(date +%s)}
 export FRESH_T0
@@ -252,6 +253,11 @@ fresh_cleanup() {
 	local rc=$? c root n=$((${#FRESH_CLEANUPS[@]} + ${#FRESH_ROOTS[@]}))
 	set +e
 	trap - ERR
+	[[ -z "${FRESH_ERR:-}" ]] || exec 2>&"$FRESH_ERR"
+	if [[ -n "$FRESH_CHILD" ]]; then
+		kill "$FRESH_CHILD" 2>/dev/null
+		wait "$FRESH_CHILD" 2>/dev/null
+	fi
 	for c in "${FRESH_CLEANUPS[@]}"; do
 		eval "$c"
 	done
@@ -266,6 +272,7 @@ fresh_cleanup() {
 }
 
 fresh_traps() {
+	exec {FRESH_ERR}>&2 # where fresh_cleanup reports, whatever a step redirected
 	set -E
 	trap 'fresh_log "failed (status $?) at ${BASH_SOURCE[0]##*/}:$LINENO: $BASH_COMMAND"' ERR
 	trap fresh_cleanup EXIT
@@ -286,6 +293,18 @@ fresh_chroot() {
 	done
 	[[ "${1:-}" == -- ]] && shift
 	chroot "${opts[@]}" "$root" "$@" </dev/null
+}
+
+# fresh_run CMD...: runs CMD and waits for it in a way that a signal to this
+# script interrupts at once (the traps then end CMD and clean up), where bash
+# would otherwise wait for a foreground command to finish first.
+fresh_run() {
+	local rc=0
+	"$@" &
+	FRESH_CHILD=$!
+	wait "$FRESH_CHILD" || rc=$?
+	FRESH_CHILD=
+	return "$rc"
 }
 
 # Seconds since the epoch, and a duration in words.

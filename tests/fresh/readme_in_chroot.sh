@@ -58,7 +58,7 @@ run_readme() {
 	fi
 	fresh_log "README command $n in a fresh chroot ($root, clone of ${head:0:12}): $cmd"
 	rc=0
-	timeout --kill-after=30 3000 chroot "$root" "${login_env[@]}" /bin/bash -c "cd /root/vmig && $cmd" \
+	fresh_run timeout --kill-after=30 3000 chroot "$root" "${login_env[@]}" /bin/bash -c "cd /root/vmig && $cmd" \
 		</dev/null >"$log" 2>&1 || rc=$?
 	if ((rc != 0)); then
 		echo "---- last lines of $log ----" >&2
