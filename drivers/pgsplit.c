@@ -39,7 +39,8 @@ size_t vmig_pgsplit_skip_blank(const char *sql, size_t end, size_t off)
 		if (is_space(sql[off])) {
 			off++;
 		} else if (off + 1 < end && sql[off] == '-' && sql[off + 1] == '-') {
-			while (off < end && sql[off] != '\n')
+			/* PostgreSQL's scanner ends a comment at CR too */
+			while (off < end && sql[off] != '\n' && sql[off] != '\r')
 				off++;
 		} else if (off + 1 < end && sql[off] == '/' && sql[off + 1] == '*') {
 			off = skip_block_comment(sql, end, off);

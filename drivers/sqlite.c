@@ -613,17 +613,41 @@ static int write_row(sqlite_conn *sc, const vmig_change *chg, double ms, vmig_er
 	return VMIG_OK;
 }
 
+/*
+ * The SQL as SQLite must see it: vmig counts a lone CR as a line end (as
+ * PostgreSQL does), SQLite ends a `--` comment only at LF, so a lone CR
+ * becomes LF (one byte for one: offsets stay).  NULL: sql can be used as is.
+ */
+static char *lone_cr_to_lf(const char *sql, size_t len)
+{
+	char *copy = NULL;
+	for (size_t i = 0; i < len; i++) {
+		if (sql[i] != '\r' || (i + 1 < len && sql[i + 1] == '\n'))
+			continue;
+		if (!copy) {
+			copy = xmalloc(len + 1);
+			memcpy(copy, sql, len);
+			copy[len] = '\0';
+		}
+		copy[i] = '\n';
+	}
+	return copy;
+}
+
 static int run_sql(sqlite_conn *sc, const vmig_change *chg, size_t *fail_offset, vmig_error *err)
 {
 	script_run s = {.sc = sc, .in_txn = chg->txn != VMIG_TXN_NONE};
-	int rc = vmig_sqlite_each_statement(sc->db, chg->sql, chg->sql_len, run_statement, &s,
+	char *normalized = lone_cr_to_lf(chg->sql, chg->sql_len);
+	const char *sql = normalized ? normalized : chg->sql;
+	int rc = vmig_sqlite_each_statement(sc->db, sql, chg->sql_len, run_statement, &s,
 	                                    fail_offset, err);
 	/* Transaction control SQLite cannot even parse (PREPARE TRANSACTION) is
 	 * still refused as such, not reported as a syntax error. */
 	if (rc == VMIG_ERR_RUNTIME && s.in_txn && *fail_offset < chg->sql_len &&
-	    vmig_sql_is_transaction_control(chg->sql + *fail_offset, chg->sql_len - *fail_offset))
-		rc = vmig_sql_refuse_transaction_control(chg->sql + *fail_offset,
+	    vmig_sql_is_transaction_control(sql + *fail_offset, chg->sql_len - *fail_offset))
+		rc = vmig_sql_refuse_transaction_control(sql + *fail_offset,
 		                                         chg->sql_len - *fail_offset, err);
+	free(normalized);
 	if (rc == VMIG_ERR_RUNTIME && is_busy(sc) && !err->partial)
 		rc = fail_timeout(sc, err);
 	/* transaction off: SQL that opened a transaction must also end it. */

@@ -11,7 +11,8 @@
  *   - a revision that changes search_path (PostgreSQL);
  *   - a version_table name too long for the database (PostgreSQL);
  *   - the whole wait for another runner bounded by lock_timeout;
- *   - the SQLite run lock released before SQLite's own locks.
+ *   - the SQLite run lock released before SQLite's own locks;
+ *   - SQL after a `--` comment in a file with lone CR line ends.
  */
 
 /* ------------------------------------------------------------------ */
@@ -112,6 +113,25 @@ static void test_down_transaction_off_file_gone(void **state)
 	assert_string_equal(versions(f->url), "r1");
 	if (is_pg())
 		assert_string_equal(indexes_of(f->url, "t1"), "t1_x");
+}
+
+/*
+ * A file with lone CR line ends: vmig reads them as line ends, so the SQL
+ * after a `--` comment runs on every database (SQLite's own scanner ends a
+ * comment only at LF).
+ */
+static void test_lone_cr_comment(void **state)
+{
+	fx *f = fx_open(state, "lone_cr");
+	tu_write(f->dir, "001_r1.sql",
+	         "-- vmig:revision r1\r-- vmig:up\r-- the table\rCREATE TABLE t1 (x int);\r"
+	         "-- and a row\rINSERT INTO t1 VALUES (1);\r-- vmig:down\rDROP TABLE t1;\r");
+	tu_result r = VM(f, "up");
+	expect_exit(&r, 0, "up of a file with lone CR line ends");
+	expect_q(f->url, "SELECT count(*) FROM t1", "1");
+	r = VM(f, "down");
+	expect_exit(&r, 0, "down of it");
+	assert_string_equal(t_tables(f->url), "");
 }
 
 /* PostgreSQL: revisions that change search_path cannot move the bookkeeping. */
