@@ -228,6 +228,20 @@ static int header_directive(parser *p, const char *name, const char *value, size
 	if (seen == &p->seen_parents)
 		return set_parents(p, value, len);
 	if (seen == &p->seen_message) {
+		/* The message is printed by status, history and show: a control
+		 * byte (an escape sequence, say) would reach the terminal. */
+		for (size_t i = 0; i < len; i++)
+			if (((unsigned char)value[i] < 0x20 && value[i] != '\t') ||
+			    value[i] == 0x7f) {
+				vmig_buf shown = {0};
+				vmig_buf_put_escaped(&shown, value, len);
+				int rc = fail_at(p,
+				                 "-- vmig:message holds a control byte (\"%s\"); "
+				                 "remove it",
+				                 vmig_buf_str(&shown));
+				vmig_buf_free(&shown);
+				return rc;
+			}
 		p->rev->message = xstrndup(value, len);
 		return VMIG_OK;
 	}

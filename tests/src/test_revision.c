@@ -465,6 +465,26 @@ static void test_checksum_of_file_ignores_header(void **state)
 	vmig_revision_free(&b);
 }
 
+/* A message with a terminal escape would reach the terminal in status and history. */
+static void test_message_control_byte(void **state)
+{
+	(void)state;
+	static const char text[] = "-- vmig:revision r1\n"
+	                           "-- vmig:message red \x1b[31m text\n"
+	                           "-- vmig:up\nSELECT 1;\n";
+	vmig_revision r = {0};
+	vmig_error err = {0};
+	assert_int_equal(vmig_revision_parse("m/x.sql", text, strlen(text), &r, &err),
+	                 VMIG_ERR_INPUT);
+	assert_contains(err.msg, "m/x.sql:2:");
+	assert_contains(err.msg, "\\x1b");
+	assert_null(strchr(err.msg, 0x1b));
+	/* a tab is fine */
+	parse_ok("-- vmig:revision r1\n-- vmig:message a\tb\n-- vmig:up\nSELECT 1;\n", &r);
+	assert_string_equal(r.message, "a\tb");
+	vmig_revision_free(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -485,6 +505,7 @@ int main(void)
 	    cmocka_unit_test(test_checksum_sensitivity),
 	    cmocka_unit_test(test_checksum_known_value),
 	    cmocka_unit_test(test_checksum_of_file_ignores_header),
+	    cmocka_unit_test(test_message_control_byte),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
