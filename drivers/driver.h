@@ -113,7 +113,8 @@ typedef struct vmig_driver {
 	const char *name; /* "sqlite", "postgresql": for messages */
 	unsigned caps;    /* enum vmig_driver_caps */
 	/* The longest table or schema name the database keeps, in bytes (0: no
-	 * limit); the core refuses a version_table whose meta table would not fit. */
+	 * limit; longer names are cut to it); the core refuses a version_table
+	 * whose meta table, cut so, would have the table's own name. */
 	size_t max_identifier;
 
 	/*

@@ -123,6 +123,7 @@ int pg_lock(vmig_conn *vc, vmig_error *err)
 void pg_unlock(vmig_conn *vc)
 {
 	pg_conn *c = (pg_conn *)vc;
+	vmig_waiter_reset(&c->wait, 10); /* the next run waits on a budget of its own */
 	if (!c->lock_held)
 		return;
 	char *sql = xasprintf("SELECT pg_advisory_unlock(%lld)", c->lock_key);

@@ -100,6 +100,42 @@ static void read_names(pg_conn *c, char **table, char **meta)
 }
 
 /*
+ * Reads a table that lacks the current columns: shape 1 (its meta table
+ * says so, or, when that is gone, its columns do), read as the current
+ * shape, changing nothing.
+ */
+static int read_older_shape(pg_conn *c, const char *table, const char *meta, bool ids_only,
+                            vmig_applied_set *set, vmig_error *err)
+{
+	vmig_buf q = {0};
+	pg_batch b;
+	int shape = 0;
+	vmig_buf_printf(&q, "SELECT value FROM %s WHERE key = 'shape'", meta);
+	int rc = pg_query_tolerant(c, vmig_buf_str(&q), "42P01", &b, err);
+	if (rc == VMIG_OK && b.n_ok >= 1 && PQntuples(b.ok[0]) == 1)
+		rc = shape_of(c, b.ok[0], &shape, err);
+	else if (rc == VMIG_OK)
+		rc = shape_from_columns(c, table, &shape, err);
+	pg_batch_free(&b);
+	if (rc == VMIG_OK && shape != 1)
+		rc = vmig_fail(
+		    err, VMIG_ERR_RUNTIME,
+		    "the version table %s has columns of neither shape 1 nor %d (its meta "
+		    "table says %d); was it changed by hand?",
+		    c->table_shown ? c->table_shown : c->table_name, VMIG_TABLE_SHAPE, shape);
+	if (rc == VMIG_OK) {
+		vmig_buf_reset(&q);
+		render_select(&q, table, 1, ids_only);
+		rc = pg_query_tolerant(c, vmig_buf_str(&q), "42P01", &b, err);
+		if (rc == VMIG_OK && b.n_ok >= 1)
+			rc = fill_rows(b.ok[0], ids_only, set, err);
+		pg_batch_free(&b);
+	}
+	vmig_buf_free(&q);
+	return rc;
+}
+
+/*
  * One round trip in the common cases: the rows as the current shape, then
  * the shape.  A missing table stops the string at the rows (nothing
  * applied); a table of shape 1 stops it there too (42703, no such column),
@@ -129,27 +165,12 @@ int pg_read_applied(vmig_conn *vc, bool ids_only, vmig_applied_set *set, vmig_er
 		c->schema = xstrdup(PQgetvalue(b.ok[0], 0, 0));
 		rc = pg_set_names(c, err);
 	}
-	if (rc == VMIG_OK && b.n_ok > at + 1) /* rows and shape */
+	if (rc == VMIG_OK && b.n_ok > at + 1 && PQntuples(b.ok[at + 1]) == 1) /* rows and shape */
 		rc = shape_of(c, b.ok[at + 1], &shape, err);
 	if (rc == VMIG_OK && b.n_ok > at) /* rows (the meta table may be gone) */
 		rc = fill_rows(b.ok[at], ids_only, set, err);
-	else if (rc == VMIG_OK && pg_has_state(b.failed, "42703")) {
-		/* An older shape: read it as the current one, changing nothing. */
-		pg_batch_free(&b);
-		vmig_buf_printf(&q, "SELECT value FROM %s WHERE key = 'shape';\n", meta);
-		render_select(&q, table, 1, ids_only);
-		rc = pg_query_tolerant(c, vmig_buf_str(&q), "42P01", &b, err);
-		if (rc == VMIG_OK && b.n_ok >= 1)
-			rc = shape_of(c, b.ok[0], &shape, err);
-		if (rc == VMIG_OK && shape != 1)
-			rc = vmig_fail(err, VMIG_ERR_RUNTIME,
-			               "the version table %s has columns of neither shape 1 nor %d "
-			               "(its meta table says %d); was it changed by hand?",
-			               c->table_shown ? c->table_shown : c->table_name,
-			               VMIG_TABLE_SHAPE, shape);
-		if (rc == VMIG_OK && b.n_ok >= 2)
-			rc = fill_rows(b.ok[1], ids_only, set, err);
-	}
+	else if (rc == VMIG_OK && pg_has_state(b.failed, "42703"))
+		rc = read_older_shape(c, table, meta, ids_only, set, err);
 	pg_batch_free(&b);
 	vmig_buf_free(&q);
 	free(table);
@@ -162,7 +183,7 @@ static int create_tables(pg_conn *c, vmig_error *err)
 {
 	vmig_buf q = {0};
 	pg_batch b;
-	vmig_vt_render_create(&q, c->table, pg_types);
+	vmig_vt_render_create(&q, c->table, pg_types, true);
 	vmig_buf_printf(&q,
 	                ";\nCREATE TABLE IF NOT EXISTS %s (key text PRIMARY KEY, value text NOT "
 	                "NULL);\nINSERT INTO %s (key, value) VALUES ('shape', '%d') ON CONFLICT "
@@ -191,6 +212,7 @@ static int upgrade_from_shape1(pg_conn *c, vmig_error *err)
 
 	/* The CHECK that shape 1 created on state has a name PostgreSQL chose. */
 	vmig_buf_puts(&q, "SELECT conname FROM pg_catalog.pg_constraint WHERE contype = 'c' AND "
+	                  "pg_catalog.pg_get_constraintdef(oid) LIKE '%state%pending%' AND "
 	                  "conrelid = ");
 	pg_add_literal(&q, c->pg, c->table);
 	vmig_buf_puts(&q, "::regclass");
@@ -242,7 +264,7 @@ int pg_prepare(vmig_conn *vc, vmig_error *err)
 	pg_batch b;
 	rc = pg_query_tolerant(c, sql, "42P01", &b, err);
 	free(sql);
-	bool recorded = b.n_ok >= 1;
+	bool recorded = b.n_ok >= 1 && PQntuples(b.ok[0]) == 1;
 	if (rc == VMIG_OK && recorded)
 		rc = shape_of(c, b.ok[0], &shape, err);
 	else if (rc == VMIG_OK)

@@ -11,11 +11,13 @@
  * server sent back before the error (one per statement that ran), so no
  * statement is ever run a second time to find it.
  *
- * <mark> records a token of this transaction in a transaction-local
- * setting, and <check> fails (a division by zero) unless that setting still
- * holds it: if the SQL ended vmig's transaction in any way the text check
- * did not see, the bookkeeping is never written, and what runs after the end
- * is rolled back with the failed statement.
+ * <mark> takes a transaction-level advisory lock (shared, on a key of
+ * this connection's own) that only the end of the transaction releases:
+ * no SET, RESET or unlock call in the SQL can drop it.  <check> fails
+ * unless the lock is still held, with an error that names itself: if the
+ * SQL ended vmig's transaction in any way the text check did not see, the
+ * bookkeeping is never written, and what runs after the end is rolled back
+ * with the failed statement.
  *
  * A `transaction off` revision is sent statement by statement (the server
  * runs a multi-statement string as one implicit transaction), split with
@@ -38,20 +40,43 @@
 /* The duration of everything the current query string ran so far, in ms. */
 #define SERVER_DURATION "(extract(epoch from clock_timestamp() - statement_timestamp()) * 1000)"
 
+/* The advisory lock space of the marks: "vmig" as a 32-bit number. */
+#define MARK_SPACE 1986881895
+
+/* The words in the check's error that say what it found. */
+#define MARK_GONE "vmig: the transaction vmig opened has ended"
+
 /* A new token for the transaction about to begin; the SQL that marks it. */
 static char *mark_transaction(pg_conn *c)
 {
-	snprintf(c->txn_token, sizeof c->txn_token, "%ld.%lu", (long)getpid(), ++c->txn_count);
-	return xasprintf("SELECT pg_catalog.set_config('vmig.txn', '%s', true)", c->txn_token);
+	c->txn_count = c->txn_count % 2147483647 + 1;
+	snprintf(c->txn_token, sizeof c->txn_token, "%lu", c->txn_count);
+	return xasprintf("SELECT pg_catalog.pg_advisory_xact_lock_shared(%d, %s)", MARK_SPACE,
+	                 c->txn_token);
 }
 
-/* The statement that fails unless the token's transaction is still open. */
+/*
+ * The statement that fails unless the token's transaction is still open.
+ * The cast of a string that is not a number fails only when the CASE takes
+ * that branch: current_setting() is not a constant, so the planner does not
+ * evaluate it ahead.
+ */
 static void add_check(vmig_buf *q, const pg_conn *c)
 {
-	vmig_buf_printf(q,
-	                "SELECT 1 / (pg_catalog.current_setting('vmig.txn', true) IS NOT DISTINCT "
-	                "FROM '%s')::int",
-	                c->txn_token);
+	vmig_buf_printf(
+	    q,
+	    "SELECT CASE WHEN EXISTS (SELECT 1 FROM pg_catalog.pg_locks WHERE locktype = "
+	    "'advisory' AND pid = pg_catalog.pg_backend_pid() AND classid = %d AND "
+	    "objid = %s AND objsubid = 2) THEN 0 ELSE (pg_catalog.current_setting("
+	    "'server_version_num') || ' " MARK_GONE "')::int END",
+	    MARK_SPACE, c->txn_token);
+}
+
+/* Whether a failed batch's error is the check's. */
+static bool mark_gone(const PGresult *failed)
+{
+	const char *msg = failed ? PQresultErrorField(failed, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+	return msg && strstr(msg, MARK_GONE);
 }
 
 static int pg_begin(vmig_conn *vc, vmig_error *err)
@@ -72,22 +97,33 @@ static int pg_commit(vmig_conn *vc, vmig_error *err)
 {
 	pg_conn *c = (pg_conn *)vc;
 	PGTransactionStatusType ts = PQtransactionStatus(c->pg);
-	if (ts != PQTRANS_INTRANS) {
+	if (ts != PQTRANS_INTRANS || !c->txn_token[0]) {
 		pg_rollback_if_open(c);
 		return vmig_fail(err, VMIG_ERR_RUNTIME,
 		                 ts == PQTRANS_INERROR
 		                     ? "the transaction had failed and was rolled back"
 		                     : "the transaction vmig opened was no longer open at COMMIT");
 	}
-	PGresult *r = PQexec(c->pg, "COMMIT");
+	/* The check goes with the COMMIT: one round trip, and a transaction
+	 * that is not vmig's is not committed. */
+	vmig_buf q = {0};
+	pg_batch b;
+	add_check(&q, c);
+	vmig_buf_puts(&q, ";\nCOMMIT");
+	pg_run_batch(c->pg, vmig_buf_str(&q), &b);
+	vmig_buf_free(&q);
 	int rc = VMIG_OK;
-	if (!r || !pg_result_ok(r))
-		rc = pg_fail_result(err, c->pg, r);
-	else if (strcmp(PQcmdStatus(r), "COMMIT") != 0)
-		rc =
-		    vmig_fail(err, VMIG_ERR_RUNTIME, "COMMIT was answered with %s", PQcmdStatus(r));
-	PQclear(r);
-	c->txn_token[0] = '\0';
+	if (b.failed && mark_gone(b.failed)) {
+		rc = vmig_fail(err, VMIG_ERR_RUNTIME, VMIG_TXN_ENDED_MSG);
+		err->partial = 1;
+	} else if (b.failed) {
+		rc = pg_fail_result(err, c->pg, b.failed);
+	} else if (!b.last_tag || strcmp(b.last_tag, "COMMIT") != 0) {
+		rc = vmig_fail(err, VMIG_ERR_RUNTIME, "COMMIT was answered with %s",
+		               b.last_tag ? b.last_tag : "nothing");
+	}
+	pg_batch_free(&b);
+	pg_rollback_if_open(c);
 	return rc;
 }
 
@@ -136,12 +172,13 @@ static size_t locate_failure(pg_conn *c, const vmig_change *chg, const pg_batch 
 		}
 	}
 	long after = idx - (long)n; /* 0: the check (or the bookkeeping), ... */
-	if (idx >= 0 && (size_t)idx < n)
-		at = st[idx].offset;
-	else if (after == 0 && l->check) {
+	if (l->check && mark_gone(b->failed)) {
+		/* Whatever the count says: the scanner may not have split the SQL. */
 		vmig_fail(err, VMIG_ERR_RUNTIME, VMIG_TXN_ENDED_MSG);
 		err->partial = 1;
-	} else if (after == (l->check ? 1 : 0) && chg->op != VMIG_ROW_NONE)
+	} else if (idx >= 0 && (size_t)idx < n)
+		at = st[idx].offset;
+	else if (after == (l->check ? 1 : 0) && chg->op != VMIG_ROW_NONE)
 		vmig_error_append(err, "while recording revision %s in the version table %s",
 		                  chg->row->revision, c->table_shown);
 	else if (after > 0)

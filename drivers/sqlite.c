@@ -266,6 +266,7 @@ static int sqlite_lock(vmig_conn *c, vmig_error *err)
 static void sqlite_unlock(vmig_conn *c)
 {
 	sqlite_conn *sc = conn_of(c);
+	vmig_waiter_reset(&sc->wait, 1); /* the next run waits on a budget of its own */
 	if (!sc->lock_held)
 		return;
 	/* SQLite's locks first (exclusive locking mode keeps them), then ours:
@@ -406,7 +407,7 @@ static int prepare_statements(sqlite_conn *sc, vmig_error *err)
 static int create_tables(sqlite_conn *sc, vmig_error *err)
 {
 	vmig_buf q = {0};
-	vmig_vt_render_create(&q, sc->table, sqlite_types);
+	vmig_vt_render_create(&q, sc->table, sqlite_types, true);
 	vmig_buf_printf(&q,
 	                ";CREATE TABLE IF NOT EXISTS %s (key TEXT PRIMARY KEY NOT NULL, value TEXT "
 	                "NOT NULL);INSERT OR REPLACE INTO %s (key, value) VALUES ('shape', '%d')",
@@ -424,7 +425,8 @@ static int create_tables(sqlite_conn *sc, vmig_error *err)
 static int upgrade_from_shape1(sqlite_conn *sc, vmig_error *err)
 {
 	vmig_buf q = {0};
-	vmig_vt_render_create(&q, sc->upgrade_name, sqlite_types);
+	/* A plain CREATE: a table of that name that is not vmig's must stop the upgrade. */
+	vmig_vt_render_create(&q, sc->upgrade_name, sqlite_types, false);
 	vmig_buf_printf(&q, ";INSERT INTO %s (", sc->upgrade_name);
 	vmig_vt_render_columns(&q, false);
 	vmig_buf_puts(&q, ") SELECT ");

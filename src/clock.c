@@ -30,6 +30,12 @@ vmig_waiter vmig_waiter_new(double timeout_ms, double first_ms, double max_ms)
 	                     .timeout_ms = timeout_ms};
 }
 
+void vmig_waiter_reset(vmig_waiter *w, double first_ms)
+{
+	w->deadline_ms = 0;
+	w->delay_ms = first_ms;
+}
+
 void vmig_waiter_start(vmig_waiter *w)
 {
 	if (w->deadline_ms == 0)

@@ -29,6 +29,9 @@ typedef struct vmig_waiter {
  * Its clock starts at the first vmig_waiter_pause (or vmig_waiter_start). */
 vmig_waiter vmig_waiter_new(double timeout_ms, double first_ms, double max_ms);
 
+/* Gives the waiter its whole budget again, its clock not started. */
+void vmig_waiter_reset(vmig_waiter *w, double first_ms);
+
 /* Starts the clock now unless it has started. */
 void vmig_waiter_start(vmig_waiter *w);
 

@@ -54,8 +54,11 @@ bool vmig_sql_is_transaction_control(const char *stmt, size_t len)
 		return is_word(w2, n2, "TRANSACTION");
 	if (is_word(w, n, "PREPARE")) /* PREPARE TRANSACTION 'x'; PREPARE name AS ... is not */
 		return is_word(w2, n2, "TRANSACTION");
-	if (is_word(w, n, "ROLLBACK")) /* ROLLBACK TO [SAVEPOINT] x stays inside */
+	if (is_word(w, n, "ROLLBACK")) { /* ROLLBACK [WORK|TRANSACTION] TO [SAVEPOINT] x stays */
+		if (is_word(w2, n2, "WORK") || is_word(w2, n2, "TRANSACTION"))
+			w2 = next_word(w2, n2, end, &n2);
 		return !is_word(w2, n2, "TO");
+	}
 	return false;
 }
 

@@ -172,6 +172,17 @@ size_t vmig_url_secrets(const char *url, char *list[VMIG_URL_MAX_SECRETS])
 		size_t head = strcspn(url + off, "/?#");
 		if (head && head < len)
 			add_secret(list, &n, url + off, head);
+		/* libpq ends the userinfo at the first '@': each '@'-separated
+		 * piece of a password holding '@' may be quoted on its own (the
+		 * first as the password, the rest as the host). */
+		const char *piece = url + off, *end = url + off + len;
+		while (memchr(url + off, '@', len) && piece <= end) {
+			const char *stop = memchr(piece, '@', (size_t)(end - piece));
+			add_secret(list, &n, piece, (size_t)((stop ? stop : end) - piece));
+			if (!stop)
+				break;
+			piece = stop + 1;
+		}
 	}
 	for (const char *p = strcasestr(url, "password="); p; p = strcasestr(p + 1, "password=")) {
 		const char *v = p + strlen("password=");

@@ -32,9 +32,10 @@ const vmig_column_def vmig_version_columns[VMIG_NVCOLS] = {
                        "row_number() OVER (ORDER BY %s)"},
 };
 
-void vmig_vt_render_create(vmig_buf *b, const char *table, vmig_type_names types)
+void vmig_vt_render_create(vmig_buf *b, const char *table, vmig_type_names types,
+                           bool if_not_exists)
 {
-	vmig_buf_printf(b, "CREATE TABLE IF NOT EXISTS %s (", table);
+	vmig_buf_printf(b, "CREATE TABLE %s%s (", if_not_exists ? "IF NOT EXISTS " : "", table);
 	for (int i = 0; i < VMIG_NVCOLS; i++) {
 		const vmig_column_def *c = &vmig_version_columns[i];
 		vmig_buf_printf(b, "%s%s %s%s%s", i ? ", " : "", c->name, types[c->type],

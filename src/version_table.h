@@ -79,10 +79,11 @@ extern const vmig_column_def vmig_version_columns[VMIG_NVCOLS];
 typedef const char *const vmig_type_names[VMIG_NCOLTYPES];
 
 /*
- * Renders "CREATE TABLE IF NOT EXISTS <table> (...)" of the current shape
+ * Renders "CREATE TABLE [IF NOT EXISTS] <table> (...)" of the current shape
  * into b, with the driver's type names.  table is already quoted.
  */
-void vmig_vt_render_create(vmig_buf *b, const char *table, vmig_type_names types);
+void vmig_vt_render_create(vmig_buf *b, const char *table, vmig_type_names types,
+                           bool if_not_exists);
 
 /* Renders "col, col, ..." of the current shape (all columns, or the ids-only ones). */
 void vmig_vt_render_columns(vmig_buf *b, bool ids_only);

@@ -1285,6 +1285,7 @@ int safety_suite_run(const tu_backend *b)
 	    cmocka_unit_test_setup_teardown(test_wait_for_server, fx_setup, fx_teardown),
 	    cmocka_unit_test_setup_teardown(test_passwords_never_shown, fx_setup, fx_teardown),
 	    cmocka_unit_test_setup_teardown(test_search_path_changed, fx_setup, fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_pg_transaction_check, fx_setup, fx_teardown),
 	};
 	char name[64];
 	snprintf(name, sizeof name, "safety (%s)", b->name);

@@ -1230,7 +1230,9 @@ static void test_version_table_schema(void **state)
 static void test_longest_table_name(void **state)
 {
 	fx *f = *state;
-	size_t n = D->max_identifier ? D->max_identifier - strlen("_meta") : 120;
+	/* the longest the core accepts: one byte short of what the database keeps,
+	 * so that "<name>_meta", cut by the database, is not the name itself */
+	size_t n = D->max_identifier ? D->max_identifier - 1 : 120;
 	char *name = malloc(n + 1);
 	memset(name, 'v', n);
 	name[n] = '\0';
@@ -1246,7 +1248,7 @@ static void test_longest_table_name(void **state)
 	char sql[512];
 	snprintf(sql, sizeof sql, "SELECT revision FROM %s", name);
 	expect_q(f, sql, "r1");
-	snprintf(sql, sizeof sql, "SELECT value FROM %s_meta", name);
+	snprintf(sql, sizeof sql, "SELECT value FROM %s_meta", name); /* cut alike */
 	expect_q(f, sql, "2");
 	free(name);
 }

@@ -58,11 +58,32 @@ static void test_sqlite_paths(void **state)
 	assert_contains(err.msg, "in-memory");
 }
 
+/* What a database's message may quote of a URL is scrubbed: libpq splits
+ * a password holding '@' at its first '@' and may quote the rest as a host. */
+static void test_scrub(void **state)
+{
+	(void)state;
+	static const char url[] = "postgresql://u:s3c@r3tpart@127.0.0.1:1/db";
+	vmig_buf msg = {0};
+	vmig_buf_puts(&msg, "could not translate host name \"r3tpart@127.0.0.1\" to address; "
+	                    "password s3c@r3tpart, s3c");
+	vmig_url_scrub(&msg, url);
+	assert_not_contains(vmig_buf_str(&msg), "r3tpart");
+	assert_not_contains(vmig_buf_str(&msg), "s3c");
+	vmig_buf_free(&msg);
+	/* percent-encoded passwords, raw and decoded */
+	vmig_buf_puts(&msg, "p%40ss and p@ss");
+	vmig_url_scrub(&msg, "postgresql://u:p%40ss@h/db");
+	assert_string_equal(vmig_buf_str(&msg), "*** and ***");
+	vmig_buf_free(&msg);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_redact),
 	    cmocka_unit_test(test_sqlite_paths),
+	    cmocka_unit_test(test_scrub),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
