@@ -19,6 +19,7 @@
 
 #include "alloc.h"
 #include "buf.h"
+#include "url.h"
 
 #include <cyaml/cyaml.h>
 #include <yaml.h>
@@ -165,7 +166,12 @@ static bool is_identifier_char(char c)
 }
 
 /* The table name is put into SQL unquoted, so only plain identifiers are safe. */
-static int check_identifier(const char *s, vmig_error *err)
+/*
+ * s is the value after ${VAR} expansion, raw as the file writes it.  The
+ * message quotes the value as written (an expansion may hold a password:
+ * `version_table: ${DATABASE_URL}`), with any password in it hidden.
+ */
+static int check_identifier(const char *s, const char *raw, vmig_error *err)
 {
 	size_t len = strlen(s), plain = 0;
 	vmig_buf scratch = {0};
@@ -174,10 +180,13 @@ static int check_identifier(const char *s, vmig_error *err)
 		plain++;
 	if (len > 0 && len <= MAX_IDENTIFIER && plain == len && !isdigit((unsigned char)s[0]))
 		return VMIG_OK;
+	char *shown = vmig_url_redact(raw);
 	vmig_fail(err, VMIG_ERR_INPUT,
 	          "expected a plain SQL identifier (letters, digits and _, not starting "
-	          "with a digit, at most %d characters), got \"%s\"",
-	          MAX_IDENTIFIER, quoted(&scratch, s, len));
+	          "with a digit, at most %d characters), got \"%s\"%s",
+	          MAX_IDENTIFIER, quoted(&scratch, shown, strlen(shown)),
+	          strcmp(s, raw) != 0 ? " (once expanded)" : "");
+	free(shown);
 	vmig_buf_free(&scratch);
 	return VMIG_ERR_INPUT;
 }
@@ -204,8 +213,9 @@ static char *resolve_dir(const char *config_path, const char *dir)
 	return xasprintf("%.*s/%s", folder, config_path, dir);
 }
 
-/* Stores a string key's expanded value s into cfg; frees s unless cfg keeps it. */
-static int set_string_key(vmig_config *cfg, int key, char *s, vmig_error *err)
+/* Stores a string key's expanded value s (raw: as written) into cfg; frees s
+ * unless cfg keeps it. */
+static int set_string_key(vmig_config *cfg, int key, char *s, const char *raw, vmig_error *err)
 {
 	char **slot = NULL;
 	int rc = VMIG_OK;
@@ -217,11 +227,11 @@ static int set_string_key(vmig_config *cfg, int key, char *s, vmig_error *err)
 		break;
 	case KEY_VERSION_TABLE_SCHEMA:
 		/* Empty means the connection's default schema. */
-		rc = *s ? check_identifier(s, err) : VMIG_OK;
+		rc = *s ? check_identifier(s, raw, err) : VMIG_OK;
 		slot = &cfg->version_table_schema;
 		break;
 	case KEY_VERSION_TABLE:
-		rc = check_identifier(s, err);
+		rc = check_identifier(s, raw, err);
 		slot = &cfg->version_table;
 		break;
 	case KEY_MIGRATIONS_DIR:
@@ -259,7 +269,7 @@ static int apply_key(vmig_config *cfg, const struct expansion *env, int key, con
 	}
 	rc = vmig_env_expand(value, strlen(value), env->lookup, env->ctx, &expanded, NULL, NULL,
 	                     err);
-	return rc ? rc : set_string_key(cfg, key, expanded, err);
+	return rc ? rc : set_string_key(cfg, key, expanded, value, err);
 }
 
 /* ---- the libyaml pass ---- */

@@ -4,6 +4,8 @@
 #include "alloc.h"
 #include "buf.h"
 
+#include <ctype.h>
+#include <stdlib.h>
 #include <string.h>
 
 size_t vmig_url_scheme(const char *url, char *out, size_t outsz)
@@ -22,15 +24,55 @@ size_t vmig_url_scheme(const char *url, char *out, size_t outsz)
 	return len;
 }
 
-/*
- * Appends s with the value of every parameter whose key ends in "password"
- * (password, sslpassword; any case, `key=value` or `key = 'value'`) replaced
- * by ***, for URL query strings and libpq's key=value strings alike.
- */
-static void redact_params(vmig_buf *b, const char *s)
+/* A byte range of a URL to be shown as "***". */
+typedef struct span {
+	size_t off, len;
+} span;
+
+#define MAX_SPANS 64
+
+/* Whether url starts with "scheme://", the scheme as RFC 3986 spells one. */
+static bool has_scheme(const char *url, const char **auth)
 {
-	const char *p = s;
-	while ((p = strcasestr(p, "password")) != NULL) {
+	const char *p = url;
+	if (!isalpha((unsigned char)*p))
+		return false;
+	while (isalnum((unsigned char)*p) || *p == '+' || *p == '.' || *p == '-')
+		p++;
+	if (strncmp(p, "://", 3) != 0)
+		return false;
+	*auth = p + 3;
+	return true;
+}
+
+bool vmig_url_password(const char *url, size_t *off, size_t *len)
+{
+	const char *auth;
+	if (!has_scheme(url, &auth))
+		return false;
+	/* The user name ends at the first ':' or '@'; only a ':' first starts a
+	 * password.  The password ends at the LAST '@': written without
+	 * percent-encoding it may hold '@', '/', '?' or '#'.  An '@' further on
+	 * (in the query) makes more than the password hidden, the safe mistake. */
+	size_t user = strcspn(auth, ":@");
+	if (auth[user] != ':')
+		return false;
+	const char *at = strrchr(auth, '@');
+	if (!at || at < auth + user)
+		return false;
+	*off = (size_t)(auth + user + 1 - url);
+	*len = (size_t)(at - (auth + user + 1));
+	return true;
+}
+
+/*
+ * The value of every parameter whose key ends in "password" (password,
+ * sslpassword; any case): in a URL's query it runs to '&' or '#'; in libpq's
+ * key=value strings it is a quoted string or runs to white space.
+ */
+static size_t param_spans(const char *url, bool is_url, span *out, size_t n, size_t max)
+{
+	for (const char *p = url; n < max && (p = strcasestr(p, "password")) != NULL;) {
 		const char *v = p + 8;
 		while (*v == ' ')
 			v++;
@@ -41,47 +83,51 @@ static void redact_params(vmig_buf *b, const char *s)
 		v++;
 		while (*v == ' ')
 			v++;
-		vmig_buf_add(b, s, (size_t)(v - s));
-		vmig_buf_puts(b, "***");
-		if (*v == '\'' || *v == '"') {
+		const char *e;
+		if (is_url)
+			e = v + strcspn(v, "&#");
+		else if (*v == '\'' || *v == '"') {
 			const char *close = strchr(v + 1, *v);
-			v = close ? close + 1 : v + strlen(v);
+			e = close ? close + 1 : v + strlen(v);
 		} else {
-			v += strcspn(v, "& ");
+			e = v + strcspn(v, " \t\n");
 		}
-		s = p = v;
+		out[n++] = (span){(size_t)(v - url), (size_t)(e - v)};
+		p = e > p + 8 ? e : p + 8;
 	}
-	vmig_buf_puts(b, s);
+	return n;
 }
 
-bool vmig_url_password(const char *url, size_t *off, size_t *len)
+static int span_cmp(const void *a, const void *b)
 {
-	const char *sep = strstr(url, "://");
-	if (!sep)
-		return false;
-	const char *auth = sep + 3;
-	/* The userinfo ends at the last '@': a password written without
-	 * percent-encoding may hold '@', '/', '?' or '#'.  An '@' in the query
-	 * makes more than the password hidden, which is the safe mistake. */
-	const char *at = strrchr(auth, '@');
-	const char *colon = at ? memchr(auth, ':', (size_t)(at - auth)) : NULL;
-	if (!colon)
-		return false;
-	*off = (size_t)(colon + 1 - url);
-	*len = (size_t)(at - colon - 1);
-	return true;
+	const span *x = a, *y = b;
+	return x->off < y->off ? -1 : x->off > y->off;
 }
 
 char *vmig_url_redact(const char *url)
 {
+	span spans[MAX_SPANS];
+	size_t n = 0, off, len;
+	const char *auth;
+	bool is_url = has_scheme(url, &auth);
+	if (vmig_url_password(url, &off, &len))
+		spans[n++] = (span){off, len};
+	n = param_spans(url, is_url, spans, n, MAX_SPANS);
+	qsort(spans, n, sizeof *spans, span_cmp);
+	/* Overlapping or touching spans become one "***". */
 	vmig_buf b = {0};
-	size_t off = 0, len = 0;
-	if (vmig_url_password(url, &off, &len)) {
-		vmig_buf_add(&b, url, off);
+	size_t at = 0;
+	for (size_t i = 0; i < n;) {
+		size_t start = spans[i].off, end = spans[i].off + spans[i].len;
+		for (i++; i < n && spans[i].off <= end; i++)
+			if (spans[i].off + spans[i].len > end)
+				end = spans[i].off + spans[i].len;
+		vmig_buf_add(&b, url + at, start - at);
 		vmig_buf_puts(&b, "***");
-		off += len;
+		at = end;
 	}
-	redact_params(&b, url + off);
+	/* More spans than fit: hide everything after the last one found. */
+	vmig_buf_puts(&b, n == MAX_SPANS ? "***" : url + at);
 	return vmig_buf_detach(&b);
 }
 

@@ -484,6 +484,22 @@ static void test_config_file_precedence(void **state)
 	vmig_config_free(&cfg);
 }
 
+/* An error about a value quotes it as written, never its expansion, which may
+ * hold a password (found by fuzzing). */
+static void test_expanded_password_not_shown(void **state)
+{
+	(void)state;
+	vmig_config_overrides none = {0};
+	setenv("DATABASE_URL", "postgresql://app:s3cret-XYZ@db/app", 1);
+	write_file("vmig.yaml", "version_table: ${DATABASE_URL}\n");
+	const char *msg = load_error(&none);
+	assert_contains(msg, "vmig.yaml:1: version_table");
+	assert_contains(msg, "${DATABASE_URL}");
+	assert_not_contains(msg, "s3cret-XYZ");
+	write_file("vmig.yaml", "version_table: postgresql://app:s3cret-XYZ@db/app\n");
+	assert_not_contains(load_error(&none), "s3cret-XYZ");
+}
+
 static void test_missing_config_file_is_an_error(void **state)
 {
 	(void)state;
@@ -746,6 +762,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    TEST(test_defaults_without_file),
+	    TEST(test_expanded_password_not_shown),
 	    TEST(test_empty_and_comment_only_files_give_defaults),
 	    TEST(test_every_key_is_read),
 	    TEST(test_yaml_boolean_spellings),

@@ -38,6 +38,16 @@ static void test_redact(void **state)
 	                "host=localhost password=*** user=x");
 	expect_redacted("sqlite:///app.db", "x", "sqlite:///app.db");
 	expect_redacted("postgresql://app@db/app", "x", "postgresql://app@db/app");
+	/* password= values anywhere, with '@', spaces or quotes in them (found by fuzzing) */
+	expect_redacted("postgresql://u@h/db?password=hunter22&application_name=ops:alice@e.com",
+	                "hunter22", NULL);
+	expect_redacted("host=db password=hunter22 dbname=x://a:b@c", "hunter22", NULL);
+	expect_redacted("postgresql://u@h:5432/db?password=p@ssw0rd", "ssw0rd",
+	                "postgresql://u@h:5432/db?password=***");
+	expect_redacted("postgresql://u:pw@h/db?password=x@secretpart", "secretpart", NULL);
+	expect_redacted("postgresql://u@h/db?password=correct horse battery", "horse",
+	                "postgresql://u@h/db?password=***");
+	expect_redacted("postgresql://u@h/db?password='abc'hunter22", "hunter22", NULL);
 }
 
 static void test_sqlite_paths(void **state)
