@@ -67,8 +67,8 @@ bool vmig_url_password(const char *url, size_t *off, size_t *len)
 
 /*
  * The value of every parameter whose key ends in "password" (password,
- * sslpassword; any case): in a URL's query it runs to '&' or '#'; in libpq's
- * key=value strings it is a quoted string or runs to white space.
+ * sslpassword; any case): in a URL, or after a '?', it runs to '&' or '#';
+ * in libpq's key=value strings it is a quoted string or runs to white space.
  */
 static size_t param_spans(const char *url, bool is_url, span *out, size_t n, size_t max)
 {
@@ -84,7 +84,8 @@ static size_t param_spans(const char *url, bool is_url, span *out, size_t n, siz
 		while (*v == ' ')
 			v++;
 		const char *e;
-		if (is_url)
+		/* In a query (after a '?') libpq reads the value to '&' or '#'. */
+		if (is_url || memchr(url, '?', (size_t)(p - url)))
 			e = v + strcspn(v, "&#");
 		else if (*v == '\'' || *v == '"') {
 			const char *close = strchr(v + 1, *v);
@@ -93,7 +94,7 @@ static size_t param_spans(const char *url, bool is_url, span *out, size_t n, siz
 			e = v + strcspn(v, " \t\n");
 		}
 		out[n++] = (span){(size_t)(v - url), (size_t)(e - v)};
-		p = e > p + 8 ? e : p + 8;
+		p += 8; /* a value may hold another "password=": its spans merge */
 	}
 	return n;
 }

@@ -48,6 +48,7 @@ static void test_redact(void **state)
 	expect_redacted("postgresql://u@h/db?password=correct horse battery", "horse",
 	                "postgresql://u@h/db?password=***");
 	expect_redacted("postgresql://u@h/db?password='abc'hunter22", "hunter22", NULL);
+	expect_redacted("password=postgresql://u@h/db?password=\"dq pw\"", " pw", NULL);
 }
 
 static void test_sqlite_paths(void **state)
