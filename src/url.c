@@ -93,6 +93,9 @@ static size_t param_spans(const char *url, bool is_url, span *out, size_t n, siz
 		} else {
 			e = v + strcspn(v, " \t\n");
 		}
+		/* The last slot: everything from here on is hidden. */
+		if (n + 1 == max)
+			e = v + strlen(v);
 		out[n++] = (span){(size_t)(v - url), (size_t)(e - v)};
 		p += 8; /* a value may hold another "password=": its spans merge */
 	}
@@ -127,8 +130,7 @@ char *vmig_url_redact(const char *url)
 		vmig_buf_puts(&b, "***");
 		at = end;
 	}
-	/* More spans than fit: hide everything after the last one found. */
-	vmig_buf_puts(&b, n == MAX_SPANS ? "***" : url + at);
+	vmig_buf_puts(&b, url + at);
 	return vmig_buf_detach(&b);
 }
 
