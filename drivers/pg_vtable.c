@@ -76,7 +76,7 @@ static int shape_from_columns(pg_conn *c, const char *table, int *shape, vmig_er
 	vmig_buf_puts(&q, "SELECT ");
 	vmig_vt_render_columns(&q, false);
 	vmig_buf_printf(&q, " FROM %s LIMIT 0", table);
-	int rc = pg_query_tolerant(c, vmig_buf_str(&q), "42P01 42703", &b, err);
+	int rc = pg_query_tolerant(c, vmig_buf_str(&q), "42P01 42703 3F000", &b, err);
 	vmig_buf_free(&q);
 	*shape = !b.failed ? VMIG_TABLE_SHAPE : pg_has_state(b.failed, "42703") ? 1 : 0;
 	pg_batch_free(&b);
@@ -158,7 +158,7 @@ int pg_read_applied(vmig_conn *vc, bool ids_only, vmig_applied_set *set, vmig_er
 	}
 	render_select(&q, table, VMIG_TABLE_SHAPE, ids_only);
 	vmig_buf_printf(&q, ";\nSELECT value FROM %s WHERE key = 'shape'", meta);
-	int rc = pg_query_tolerant(c, vmig_buf_str(&q), "42P01 42703", &b, err);
+	int rc = pg_query_tolerant(c, vmig_buf_str(&q), "42P01 42703 3F000", &b, err);
 	vmig_buf_reset(&q);
 	int at = resolve ? 1 : 0, shape = 0;
 	if (rc == VMIG_OK && resolve && b.n_ok >= 1 && !PQgetisnull(b.ok[0], 0, 0)) {
@@ -262,7 +262,7 @@ int pg_prepare(vmig_conn *vc, vmig_error *err)
 		return rc;
 	char *sql = xasprintf("SELECT value FROM %s WHERE key = 'shape'", c->meta);
 	pg_batch b;
-	rc = pg_query_tolerant(c, sql, "42P01", &b, err);
+	rc = pg_query_tolerant(c, sql, "42P01 3F000", &b, err);
 	free(sql);
 	bool recorded = b.n_ok >= 1 && PQntuples(b.ok[0]) == 1;
 	if (rc == VMIG_OK && recorded)

@@ -222,6 +222,22 @@ static void test_long_version_table(void **state)
 	expect_exit(&r, 0, "check");
 }
 
+/* version_table_schema that the database cannot honour: exit 2, naming the key. */
+static void test_version_table_schema_refused(void **state)
+{
+	fx *f = fx_open(state, "bad_schema");
+	write_rev(f->dir, "001_r1.sql", "r1", NULL, NULL, "CREATE TABLE t1 (x int);",
+	          "DROP TABLE t1;");
+	tu_write(f->work, "vmig.yaml", "lock_timeout: 5\nversion_table_schema: no_such_schema\n");
+	char *before = keep(B->snapshot(f->url));
+	tu_result r = VM(f, "up");
+	expect_exit(&r, 2, "up with a version_table_schema the database cannot use");
+	assert_contains(r.err, "version_table_schema");
+	/* PostgreSQL: the schema does not exist; SQLite: there are no schemas */
+	assert_contains(r.err, is_pg() ? "CREATE SCHEMA" : "no schemas");
+	NOTHING_CHANGED(f, before);
+}
+
 /*
  * While one runner is inside a long revision, a second one gives up after
  * lock_timeout in all (not three times that), saying it waited for the

@@ -1277,6 +1277,8 @@ int safety_suite_run(const tu_backend *b)
 	    cmocka_unit_test_setup_teardown(test_long_version_table, fx_setup, fx_teardown),
 	    cmocka_unit_test_setup_teardown(test_lock_wait_bounded, fx_setup, fx_teardown),
 	    cmocka_unit_test_setup_teardown(test_lone_cr_comment, fx_setup, fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_version_table_schema_refused, fx_setup,
+	                                    fx_teardown),
 	};
 	static const struct CMUnitTest sqlite_only[] = {
 	    cmocka_unit_test_setup_teardown(test_sqlite_lock_released_last, fx_setup, fx_teardown),
