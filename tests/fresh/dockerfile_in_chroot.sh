@@ -432,7 +432,7 @@ run_instruction() {
 	local at=$stage
 	[[ $kw != FROM ]] || at=$((stage + 1))
 	fresh_log "[stage $at, step $step] $kw $(cut -c1-150 <<<"$args")"
-	echo "==== [stage $stage, step $step] $kw $args" >>"$log"
+	echo "==== [stage $at, step $step] $kw $args" >>"$log"
 	case $kw in
 	FROM) from_instruction "$args" ;;
 	RUN)
