@@ -12,8 +12,10 @@
  * do before anything connects: a setting the database cannot honour is a
  * configuration error (exit 2), not something a driver quietly ignores.
  */
-static int check_driver_fits(const vmig_driver *d, const vmig_config *cfg, vmig_error *err)
+static int check_driver_fits(const vmig_driver *d, const vmig_config *cfg, unsigned *key_line,
+                             vmig_error *err)
 {
+	*key_line = cfg->version_table_schema_line;
 	if (cfg->version_table_schema && !(d->caps & VMIG_CAP_SCHEMAS))
 		return vmig_fail(
 		    err, VMIG_ERR_INPUT,
@@ -23,6 +25,7 @@ static int check_driver_fits(const vmig_driver *d, const vmig_config *cfg, vmig_
 	/* The database cuts "<table>_meta" to max_identifier bytes, the same way
 	 * every time, which is harmless (vmig 0.1 made such tables) unless the cut
 	 * name is the table's own. */
+	*key_line = cfg->version_table_line;
 	if (d->max_identifier && strlen(cfg->version_table) >= d->max_identifier)
 		return vmig_fail(
 		    err, VMIG_ERR_INPUT,
@@ -31,6 +34,7 @@ static int check_driver_fits(const vmig_driver *d, const vmig_config *cfg, vmig_
 		    "use a name of at most %zu bytes",
 		    cfg->version_table, strlen(cfg->version_table), d->name, d->max_identifier,
 		    cfg->version_table, d->max_identifier - 1);
+	*key_line = cfg->version_table_schema_line;
 	if (d->max_identifier && cfg->version_table_schema &&
 	    strlen(cfg->version_table_schema) > d->max_identifier)
 		return vmig_fail(err, VMIG_ERR_INPUT,
@@ -51,10 +55,8 @@ int vmig_db_open(const vmig_config *cfg, unsigned wait_s, vmig_wait_fn on_wait, 
 	db->driver = vmig_driver_for_url(cfg->database_url, err);
 	if (!db->driver)
 		return err->code;
-	int rc = check_driver_fits(db->driver, cfg, err);
-	unsigned line = strncmp(err->msg, "version_table_schema", 20) == 0
-	                    ? cfg->version_table_schema_line
-	                    : cfg->version_table_line;
+	unsigned line = 0;
+	int rc = check_driver_fits(db->driver, cfg, &line, err);
 	if (rc && cfg->path && line)
 		vmig_error_prefix(err, "%s:%u", cfg->path, line);
 	if (rc) {
