@@ -31,6 +31,7 @@
 #define VMIG_DRIVER_H
 
 #include "../src/applied.h"
+#include "../src/buf.h"
 #include "../src/error.h"
 #include "../src/version_table.h"
 
@@ -38,7 +39,7 @@
 #include <stddef.h>
 
 /* Bumped whenever a field of vmig_driver, vmig_conn_opts or vmig_change changes. */
-#define VMIG_DRIVER_VERSION 2
+#define VMIG_DRIVER_VERSION 3
 #define VMIG_NO_OFFSET      ((size_t)-1)
 
 /* What a database can do (vmig_driver.caps). */
@@ -54,6 +55,16 @@ enum vmig_driver_caps {
 	/* Some statements cannot run inside a transaction (CREATE INDEX
 	 * CONCURRENTLY, VACUUM), so `transaction off` revisions matter. */
 	VMIG_CAP_NON_TRANSACTIONAL_STATEMENTS = 1u << 3,
+};
+
+/* The calls of a run that an offline script renders (vmig_driver.script). */
+enum vmig_script_call {
+	VMIG_SCRIPT_LOCK,    /* take the run lock */
+	VMIG_SCRIPT_UNLOCK,  /* release it */
+	VMIG_SCRIPT_BEGIN,   /* open a transaction */
+	VMIG_SCRIPT_COMMIT,  /* commit it */
+	VMIG_SCRIPT_PREPARE, /* create the version table if missing (inside a transaction) */
+	VMIG_SCRIPT_APPLY,   /* a change's SQL, then its bookkeeping (transactions aside) */
 };
 
 struct vmig_driver;
@@ -192,6 +203,24 @@ typedef struct vmig_driver {
 	 * or VMIG_NO_OFFSET when the database did not say.
 	 */
 	int (*apply)(vmig_conn *c, const vmig_change *chg, size_t *fail_offset, vmig_error *err);
+
+	/*
+	 * Offline (`--sql`): appends to out the SQL that `call` sends on a
+	 * connection opened with opts, as statements that end in ";\n", without
+	 * connecting to anything.  It must do on the database what the online
+	 * call does (the script is a review copy of the run), with these
+	 * differences: the version table is created if missing but not
+	 * upgraded from an older shape; times are the database's clock when the
+	 * script runs.  The core writes BEGIN and COMMIT around PREPARE and
+	 * around a VMIG_TXN_OWN change itself, so APPLY renders only the SQL
+	 * (chg->sql as written, terminated if its last statement is not) and
+	 * its bookkeeping (chg->op).  APPLY refuses what apply() refuses before
+	 * running anything (transaction control in a transactional change),
+	 * with *fail_offset set likewise.  chg is NULL for the other calls.
+	 * NULL: this driver writes no scripts.
+	 */
+	int (*script)(const vmig_conn_opts *opts, enum vmig_script_call call,
+	              const vmig_change *chg, vmig_buf *out, size_t *fail_offset, vmig_error *err);
 } vmig_driver;
 
 /*

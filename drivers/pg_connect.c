@@ -110,8 +110,32 @@ static int connect_failed(const char *url, PGconn *pg, vmig_error *err)
 	return VMIG_ERR_RUNTIME;
 }
 
+/*
+ * Quoting without a connection, for offline scripts: what libpq does for a
+ * UTF-8 client.  A literal with a backslash is written E'...' with the
+ * backslashes doubled, so that it reads the same whatever
+ * standard_conforming_strings says where the script runs.
+ */
+static char *quote_offline(const char *s, char quote)
+{
+	vmig_buf b = {0};
+	bool backslash = quote == '\'' && strchr(s, '\\');
+	if (backslash)
+		vmig_buf_puts(&b, " E");
+	vmig_buf_putc(&b, quote);
+	for (const char *p = s; *p; p++) {
+		if (*p == quote || (backslash && *p == '\\'))
+			vmig_buf_putc(&b, *p);
+		vmig_buf_putc(&b, *p);
+	}
+	vmig_buf_putc(&b, quote);
+	return vmig_buf_detach(&b);
+}
+
 char *pg_quote_ident(PGconn *pg, const char *name)
 {
+	if (!pg)
+		return quote_offline(name, '"');
 	char *q = PQescapeIdentifier(pg, name, strlen(name));
 	if (!q)
 		return NULL;
@@ -124,6 +148,12 @@ bool pg_add_literal(vmig_buf *b, PGconn *pg, const char *s)
 {
 	if (!s) {
 		vmig_buf_puts(b, "NULL");
+		return true;
+	}
+	if (!pg) {
+		char *own = quote_offline(s, '\'');
+		vmig_buf_puts(b, own);
+		free(own);
 		return true;
 	}
 	char *q = PQescapeLiteral(pg, s, strlen(s));

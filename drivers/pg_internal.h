@@ -6,6 +6,7 @@
  *   pg_result.c   query results, batches of statements, errors and their positions
  *   pg_vtable.c   the version table: reading, creating, upgrading, bookkeeping SQL
  *   pg_lock.c     the advisory run lock
+ *   pg_script.c   offline scripts (--sql): the same SQL, written out
  *   postgres.c    transactions, applying a change, and the driver table
  */
 #ifndef VMIG_PG_INTERNAL_H
@@ -40,7 +41,8 @@ typedef struct pg_conn {
 
 /* ---- pg_connect.c ---- */
 
-/* A quoted identifier as a new string the caller frees; NULL when libpq cannot quote it. */
+/* A quoted identifier as a new string the caller frees; NULL when libpq cannot quote it.
+ * pg NULL (offline scripts): quoted as libpq quotes for a UTF-8 client; same for literals. */
 char *pg_quote_ident(PGconn *pg, const char *name);
 /* A quoted literal, or NULL for s == NULL, appended to b.  False when libpq
  * cannot quote it (not valid in the client encoding); the message is in pg. */
@@ -104,9 +106,16 @@ size_t pg_char_to_byte(const pg_conn *c, const char *s, size_t len, long pos);
 /* ---- pg_vtable.c ---- */
 
 /* Appends chg's bookkeeping statement (no ';') to b; nothing for VMIG_ROW_NONE.
- * duration is the SQL expression for duration_ms.  False when a value cannot
- * be quoted (libpq's message is in the connection). */
-bool pg_add_row_op(vmig_buf *b, pg_conn *c, const vmig_change *chg, const char *duration);
+ * duration is the SQL expression for duration_ms, applied_at that of
+ * applied_at (NULL: the row's value).  False when a value cannot be quoted
+ * (libpq's message is in the connection). */
+bool pg_add_row_op(vmig_buf *b, pg_conn *c, const vmig_change *chg, const char *duration,
+                   const char *applied_at);
+/* Appends the statements (';'-separated, none after the last) that create
+ * the version and meta tables if missing and record the shape: set_shape
+ * overwrites a recorded shape (a lost meta row restored under the lock);
+ * otherwise a recorded one stays. */
+void pg_add_create_tables(vmig_buf *q, const pg_conn *c, bool set_shape);
 /* The verb of the bookkeeping statement's command tag, or NULL. */
 const char *pg_row_op_verb(enum vmig_row_op op);
 int pg_read_applied(vmig_conn *vc, bool ids_only, vmig_applied_set *set, vmig_error *err);
@@ -115,7 +124,15 @@ int pg_prepare(vmig_conn *vc, vmig_error *err);
 /* ---- pg_lock.c ---- */
 
 int pg_lock(vmig_conn *vc, vmig_error *err);
+/* Appends the SQL of the run lock's key (PostgreSQL 11+): computed from
+ * c->schema when set, else from where the version table resolves. */
+void pg_add_lock_key(vmig_buf *q, pg_conn *c);
 void pg_unlock(vmig_conn *vc);
+
+/* ---- pg_script.c ---- */
+
+int pg_script(const vmig_conn_opts *opts, enum vmig_script_call call, const vmig_change *chg,
+              vmig_buf *out, size_t *fail_offset, vmig_error *err);
 
 /* ---- pg_connect.c (the table's entries) ---- */
 

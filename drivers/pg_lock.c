@@ -16,17 +16,39 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define KEY_PREFIX "vmig:"
+
+void pg_add_lock_key(vmig_buf *q, pg_conn *c)
+{
+	vmig_buf_puts(q, "pg_catalog.hashtextextended(");
+	if (c->schema) {
+		char *text = xasprintf(KEY_PREFIX "%s.%s", c->schema, c->table_name);
+		pg_add_literal(q, c->pg, text);
+		free(text);
+	} else {
+		char *schema = pg_resolve_schema_sql(c);
+		char *dot_table = xasprintf(".%s", c->table_name);
+		vmig_buf_printf(q, "'" KEY_PREFIX "' || (%s) || ", schema);
+		pg_add_literal(q, c->pg, dot_table);
+		free(dot_table);
+		free(schema);
+	}
+	vmig_buf_puts(q, ", 0)");
+}
+
 /* One try at the lock.  The first try also learns the key. */
 static int try_lock(pg_conn *c, bool *got, vmig_error *err)
 {
 	vmig_buf q = {0};
-	if (!c->have_key) {
-		char *text = xasprintf("vmig:%s.%s", c->schema, c->table_name);
-		bool v11 = PQserverVersion(c->pg) >= 110000;
-		vmig_buf_printf(&q, "SELECT k, pg_try_advisory_lock(k) FROM (SELECT %s(",
-		                v11 ? "hashtextextended" : "hashtext");
+	if (!c->have_key && PQserverVersion(c->pg) >= 110000) {
+		vmig_buf_puts(&q, "SELECT k, pg_try_advisory_lock(k) FROM (SELECT ");
+		pg_add_lock_key(&q, c);
+		vmig_buf_puts(&q, " AS k) s");
+	} else if (!c->have_key) { /* PostgreSQL 10 has only the 32-bit hash */
+		char *text = xasprintf(KEY_PREFIX "%s.%s", c->schema, c->table_name);
+		vmig_buf_puts(&q, "SELECT k, pg_try_advisory_lock(k) FROM (SELECT hashtext(");
 		pg_add_literal(&q, c->pg, text);
-		vmig_buf_printf(&q, "%s) AS k) s", v11 ? ", 0" : "");
+		vmig_buf_puts(&q, ") AS k) s");
 		free(text);
 	} else {
 		vmig_buf_printf(&q, "SELECT %lld, pg_try_advisory_lock(%lld)", c->lock_key,

@@ -178,17 +178,23 @@ int pg_read_applied(vmig_conn *vc, bool ids_only, vmig_applied_set *set, vmig_er
 	return rc;
 }
 
+void pg_add_create_tables(vmig_buf *q, const pg_conn *c, bool set_shape)
+{
+	vmig_vt_render_create(q, c->table, pg_types, true);
+	vmig_buf_printf(q,
+	                ";\nCREATE TABLE IF NOT EXISTS %s (key text PRIMARY KEY, value text NOT "
+	                "NULL);\nINSERT INTO %s (key, value) VALUES ('shape', '%d') ON CONFLICT "
+	                "(key) DO %s",
+	                c->meta, c->meta, VMIG_TABLE_SHAPE,
+	                set_shape ? "UPDATE SET value = excluded.value" : "NOTHING");
+}
+
 /* Creates both tables and records the shape, in one round trip. */
 static int create_tables(pg_conn *c, vmig_error *err)
 {
 	vmig_buf q = {0};
 	pg_batch b;
-	vmig_vt_render_create(&q, c->table, pg_types, true);
-	vmig_buf_printf(&q,
-	                ";\nCREATE TABLE IF NOT EXISTS %s (key text PRIMARY KEY, value text NOT "
-	                "NULL);\nINSERT INTO %s (key, value) VALUES ('shape', '%d') ON CONFLICT "
-	                "(key) DO UPDATE SET value = excluded.value",
-	                c->meta, c->meta, VMIG_TABLE_SHAPE);
+	pg_add_create_tables(&q, c, true);
 	pg_run_batch(c->pg, vmig_buf_str(&q), &b);
 	vmig_buf_free(&q);
 	int rc = VMIG_OK;
@@ -322,7 +328,8 @@ static bool add_value(vmig_buf *b, pg_conn *c, vmig_value v)
 	}
 }
 
-static bool add_insert(vmig_buf *b, pg_conn *c, const vmig_change *chg, const char *duration)
+static bool add_insert(vmig_buf *b, pg_conn *c, const vmig_change *chg, const char *duration,
+                       const char *applied_at)
 {
 	vmig_applied row = *chg->row;
 	bool ok = true;
@@ -335,6 +342,8 @@ static bool add_insert(vmig_buf *b, pg_conn *c, const vmig_change *chg, const ch
 			vmig_buf_puts(b, ", ");
 		if (i == VMIG_VCOL_DURATION_MS)
 			vmig_buf_puts(b, duration);
+		else if (i == VMIG_VCOL_APPLIED_AT && applied_at)
+			vmig_buf_puts(b, applied_at);
 		else if (i == VMIG_VCOL_SEQ)
 			vmig_buf_printf(b, "(SELECT coalesce(max(seq), 0) + 1 FROM %s)", c->table);
 		else
@@ -344,14 +353,15 @@ static bool add_insert(vmig_buf *b, pg_conn *c, const vmig_change *chg, const ch
 	return ok;
 }
 
-bool pg_add_row_op(vmig_buf *b, pg_conn *c, const vmig_change *chg, const char *duration)
+bool pg_add_row_op(vmig_buf *b, pg_conn *c, const vmig_change *chg, const char *duration,
+                   const char *applied_at)
 {
 	switch (chg->op) {
 	case VMIG_ROW_NONE:
 		return true;
 	case VMIG_ROW_INSERT_APPLIED:
 	case VMIG_ROW_INSERT_IN_PROGRESS:
-		return add_insert(b, c, chg, duration);
+		return add_insert(b, c, chg, duration, applied_at);
 	case VMIG_ROW_SET_APPLIED:
 		vmig_buf_printf(b, "UPDATE %s SET state = '" VMIG_STATE_APPLIED "'", c->table);
 		if (chg->sql)

@@ -268,7 +268,7 @@ static int apply_batch(pg_conn *c, const vmig_change *chg, size_t *fail_offset, 
 		add_check(&q, c);
 		vmig_buf_puts(&q, ";\n");
 	}
-	if (!pg_add_row_op(&q, c, chg, chg->sql ? SERVER_DURATION : "0")) {
+	if (!pg_add_row_op(&q, c, chg, chg->sql ? SERVER_DURATION : "0", NULL)) {
 		rc = pg_fail_result(err, c->pg, NULL);
 		vmig_buf_free(&q);
 		if (own)
@@ -363,7 +363,7 @@ static int apply_none(pg_conn *c, const vmig_change *chg, size_t *fail_offset, v
 	char duration[64];
 	vmig_buf q = {0};
 	snprintf(duration, sizeof duration, "%.3f", vmig_now_ms() - t0);
-	if (!pg_add_row_op(&q, c, chg, duration))
+	if (!pg_add_row_op(&q, c, chg, duration, NULL))
 		rc = pg_fail_result(err, c->pg, NULL);
 	else if (q.len) {
 		PGresult *r = PQexec(c->pg, vmig_buf_str(&q));
@@ -415,4 +415,5 @@ const vmig_driver vmig_postgres_driver = {
     .commit = pg_commit,
     .rollback = pg_rollback,
     .apply = pg_apply,
+    .script = pg_script,
 };

@@ -20,7 +20,7 @@
  * driver checks sqlite3_get_autocommit(): SQL that ended vmig's transaction
  * stops the revision at once, before its bookkeeping.
  */
-#include "driver.h"
+#include "sqlite_internal.h"
 #include "sqlite_split.h"
 
 #include "../src/alloc.h"
@@ -54,30 +54,9 @@ typedef struct sqlite_conn {
 	sqlite3_stmt *insert, *set_state, *delete; /* prepared after prepare() */
 } sqlite_conn;
 
-/* The type names in which the version table is created. */
-static vmig_type_names sqlite_types = {
-    [VMIG_COLTYPE_TEXT] = "TEXT",
-    [VMIG_COLTYPE_INTEGER] = "INTEGER",
-    [VMIG_COLTYPE_REAL] = "REAL",
-    [VMIG_COLTYPE_BOOLEAN] = "INTEGER",
-};
-
 static sqlite_conn *conn_of(vmig_conn *c)
 {
 	return (sqlite_conn *)c;
-}
-
-static char *quote_ident(const char *name, const char *suffix)
-{
-	vmig_buf b = {0};
-	vmig_buf_putc(&b, '"');
-	for (const char *p = name; *p; p++) {
-		if (*p == '"')
-			vmig_buf_putc(&b, '"');
-		vmig_buf_putc(&b, *p);
-	}
-	vmig_buf_printf(&b, "%s\"", suffix);
-	return vmig_buf_detach(&b);
 }
 
 static bool is_busy(sqlite_conn *sc)
@@ -132,9 +111,9 @@ static int sqlite_connect(const char *url, const vmig_conn_opts *opts, vmig_conn
 	sc->lock_fd = -1;
 	sc->lock_timeout = opts->lock_timeout;
 	sc->wait = vmig_waiter_new(opts->lock_timeout * 1000.0, 1, 50);
-	sc->table = quote_ident(opts->version_table, "");
-	sc->meta = quote_ident(opts->version_table, "_meta");
-	sc->upgrade_name = quote_ident(opts->version_table, "_upgrade");
+	sc->table = vmig_sqlite_quote_ident(opts->version_table, "");
+	sc->meta = vmig_sqlite_quote_ident(opts->version_table, "_meta");
+	sc->upgrade_name = vmig_sqlite_quote_ident(opts->version_table, "_upgrade");
 	*out = &sc->base;
 	return VMIG_OK;
 }
@@ -407,11 +386,7 @@ static int prepare_statements(sqlite_conn *sc, vmig_error *err)
 static int create_tables(sqlite_conn *sc, vmig_error *err)
 {
 	vmig_buf q = {0};
-	vmig_vt_render_create(&q, sc->table, sqlite_types, true);
-	vmig_buf_printf(&q,
-	                ";CREATE TABLE IF NOT EXISTS %s (key TEXT PRIMARY KEY NOT NULL, value TEXT "
-	                "NOT NULL);INSERT OR REPLACE INTO %s (key, value) VALUES ('shape', '%d')",
-	                sc->meta, sc->meta, VMIG_TABLE_SHAPE);
+	vmig_sqlite_add_create_tables(&q, sc->table, sc->meta, true);
 	int rc = exec_simple(sc, vmig_buf_str(&q), err);
 	vmig_buf_free(&q);
 	return rc;
@@ -426,7 +401,7 @@ static int upgrade_from_shape1(sqlite_conn *sc, vmig_error *err)
 {
 	vmig_buf q = {0};
 	/* A plain CREATE: a table of that name that is not vmig's must stop the upgrade. */
-	vmig_vt_render_create(&q, sc->upgrade_name, sqlite_types, false);
+	vmig_vt_render_create(&q, sc->upgrade_name, vmig_sqlite_types, false);
 	vmig_buf_printf(&q, ";INSERT INTO %s (", sc->upgrade_name);
 	vmig_vt_render_columns(&q, false);
 	vmig_buf_puts(&q, ") SELECT ");
@@ -615,31 +590,10 @@ static int write_row(sqlite_conn *sc, const vmig_change *chg, double ms, vmig_er
 	return VMIG_OK;
 }
 
-/*
- * The SQL as SQLite must see it: vmig counts a lone CR as a line end (as
- * PostgreSQL does), SQLite ends a `--` comment only at LF, so a lone CR
- * becomes LF (one byte for one: offsets stay).  NULL: sql can be used as is.
- */
-static char *lone_cr_to_lf(const char *sql, size_t len)
-{
-	char *copy = NULL;
-	for (size_t i = 0; i < len; i++) {
-		if (sql[i] != '\r' || (i + 1 < len && sql[i + 1] == '\n'))
-			continue;
-		if (!copy) {
-			copy = xmalloc(len + 1);
-			memcpy(copy, sql, len);
-			copy[len] = '\0';
-		}
-		copy[i] = '\n';
-	}
-	return copy;
-}
-
 static int run_sql(sqlite_conn *sc, const vmig_change *chg, size_t *fail_offset, vmig_error *err)
 {
 	script_run s = {.sc = sc, .in_txn = chg->txn != VMIG_TXN_NONE};
-	char *normalized = lone_cr_to_lf(chg->sql, chg->sql_len);
+	char *normalized = vmig_sqlite_lone_cr_to_lf(chg->sql, chg->sql_len);
 	const char *sql = normalized ? normalized : chg->sql;
 	int rc = vmig_sqlite_each_statement(sc->db, sql, chg->sql_len, run_statement, &s,
 	                                    fail_offset, err);
@@ -712,4 +666,5 @@ const vmig_driver vmig_sqlite_driver = {
     .commit = sqlite_commit,
     .rollback = sqlite_rollback,
     .apply = sqlite_apply,
+    .script = vmig_sqlite_script,
 };

@@ -3,7 +3,11 @@
  */
 #include "sqlite_split.h"
 
+#include "../src/alloc.h"
+#include "../src/buf.h"
+
 #include <limits.h>
+#include <string.h>
 
 static int is_space(char c)
 {
@@ -66,4 +70,53 @@ int vmig_sqlite_each_statement(sqlite3 *db, const char *sql, size_t len, vmig_sq
 		off = next;
 	}
 	return VMIG_OK;
+}
+
+char *vmig_sqlite_lone_cr_to_lf(const char *sql, size_t len)
+{
+	char *copy = NULL;
+	for (size_t i = 0; i < len; i++) {
+		if (sql[i] != '\r' || (i + 1 < len && sql[i + 1] == '\n'))
+			continue;
+		if (!copy) {
+			copy = xmalloc(len + 1);
+			memcpy(copy, sql, len);
+			copy[len] = '\0';
+		}
+		copy[i] = '\n';
+	}
+	return copy;
+}
+
+/*
+ * A statement ends at the first ';' after which the text so far is complete
+ * as sqlite3_complete() reads it: not inside a string, an identifier, a
+ * comment or a trigger's BEGIN ... END.  Each candidate is tested from the
+ * statement's own start, so the cost is the statement's length for each of
+ * its own ';'.
+ */
+size_t vmig_sqlite_split_text(const char *sql, size_t len, vmig_sqlite_text_stmt *out, size_t max)
+{
+	vmig_buf cand = {0};
+	size_t n = 0, start = vmig_sqlite_skip_blank(sql, len, 0);
+	for (size_t i = start; i < len; i++) {
+		if (sql[i] != ';')
+			continue;
+		vmig_buf_reset(&cand);
+		vmig_buf_add(&cand, sql + start, i + 1 - start);
+		if (!sqlite3_complete(vmig_buf_str(&cand)))
+			continue;
+		if (n < max)
+			out[n] = (vmig_sqlite_text_stmt){start, i + 1 - start, true};
+		n++;
+		start = vmig_sqlite_skip_blank(sql, len, i + 1);
+		i = start - 1; /* the loop's i++ lands on start */
+	}
+	if (start < len) {
+		if (n < max)
+			out[n] = (vmig_sqlite_text_stmt){start, len - start, false};
+		n++;
+	}
+	vmig_buf_free(&cand);
+	return n;
 }

@@ -15,6 +15,7 @@
 #include "../src/error.h"
 
 #include <sqlite3.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 /*
@@ -39,5 +40,28 @@ int vmig_sqlite_each_statement(sqlite3 *db, const char *sql, size_t len, vmig_sq
 /* The offset of the first byte at or after off, before len, that is neither
  * white space, nor a ';' of an empty statement, nor inside a comment. */
 size_t vmig_sqlite_skip_blank(const char *sql, size_t len, size_t off);
+
+/*
+ * The SQL as SQLite must see it: vmig counts a lone CR as a line end (as
+ * PostgreSQL does), SQLite ends a `--` comment only at LF, so a lone CR
+ * becomes LF (one byte for one: offsets stay).  NULL: sql can be used as is;
+ * else a new string (len bytes and a NUL) the caller frees.
+ */
+char *vmig_sqlite_lone_cr_to_lf(const char *sql, size_t len);
+
+/* One statement found in the text alone (no database). */
+typedef struct vmig_sqlite_text_stmt {
+	size_t offset;   /* of its first token */
+	size_t len;      /* up to and including its ';' */
+	bool terminated; /* false for a last statement without its ';' */
+} vmig_sqlite_text_stmt;
+
+/*
+ * Splits sql into statements by the text alone, with sqlite3_complete(), for
+ * where there is no database to prepare them on (offline scripts).  Fills
+ * up to max entries of out (may be NULL with max 0) and returns how many
+ * statements there are; empty ones are left out.
+ */
+size_t vmig_sqlite_split_text(const char *sql, size_t len, vmig_sqlite_text_stmt *out, size_t max);
 
 #endif

@@ -44,8 +44,7 @@ static int check_driver_fits(const vmig_driver *d, const vmig_config *cfg, unsig
 	return VMIG_OK;
 }
 
-int vmig_db_open(const vmig_config *cfg, unsigned wait_s, vmig_wait_fn on_wait, void *ctx,
-                 vmig_db *db, vmig_error *err)
+int vmig_db_choose(const vmig_config *cfg, vmig_db *db, vmig_conn_opts *opts, vmig_error *err)
 {
 	memset(db, 0, sizeof *db);
 	if (!cfg->database_url)
@@ -64,12 +63,22 @@ int vmig_db_open(const vmig_config *cfg, unsigned wait_s, vmig_wait_fn on_wait, 
 		return rc;
 	}
 	db->redacted_url = vmig_url_redact(cfg->database_url);
-	vmig_conn_opts opts = {
+	*opts = (vmig_conn_opts){
 	    .struct_version = VMIG_CONN_OPTS_VERSION,
 	    .version_table = cfg->version_table,
 	    .version_table_schema = cfg->version_table_schema,
 	    .lock_timeout = cfg->lock_timeout,
 	};
+	return VMIG_OK;
+}
+
+int vmig_db_open(const vmig_config *cfg, unsigned wait_s, vmig_wait_fn on_wait, void *ctx,
+                 vmig_db *db, vmig_error *err)
+{
+	vmig_conn_opts opts;
+	int rc = vmig_db_choose(cfg, db, &opts, err);
+	if (rc)
+		return rc;
 	/* The last wait is cut to the deadline, for one last try at it. */
 	vmig_waiter wait = vmig_waiter_new(wait_s * 1000.0, 250, 2000);
 	vmig_waiter_start(&wait);

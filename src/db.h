@@ -32,6 +32,14 @@ int vmig_db_open(const vmig_config *cfg, unsigned wait_s, vmig_wait_fn on_wait, 
 void vmig_db_close(vmig_db *db);
 
 /*
+ * The first half of vmig_db_open, without connecting: picks the driver for
+ * cfg->database_url and checks that it can honour the configuration (db's
+ * driver and redacted_url set; opts filled, borrowing cfg's strings).  The
+ * same errors as vmig_db_open's, before any connection.
+ */
+int vmig_db_choose(const vmig_config *cfg, vmig_db *db, vmig_conn_opts *opts, vmig_error *err);
+
+/*
  * The revisions as the database sees them.  `graph` is the file graph when
  * every applied revision has its file; otherwise a graph that also holds the
  * applied revisions whose files are gone (rebuilt from their rows, with

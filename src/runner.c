@@ -60,8 +60,7 @@ static int check_single_transaction(const vmig_state *st, const vmig_plan *plan,
 	return VMIG_OK;
 }
 
-/* The version-table row for applying r.  row->parents is new (caller frees). */
-static void row_for(const vmig_revision *r, const char *now, vmig_applied *row)
+void vmig_run_row(const vmig_revision *r, const char *now, vmig_applied *row)
 {
 	vmig_buf parents = {0};
 	for (size_t i = 0; i < r->nparents; i++)
@@ -146,7 +145,7 @@ static int run_step(exec_ctx *x, const vmig_step *s, vmig_error *err)
 	int rc;
 
 	vmig_utc_now(now);
-	row_for(r, now, &row);
+	vmig_run_row(r, now, &row);
 	enum vmig_row_op done_op = s->down ? VMIG_ROW_DELETE : VMIG_ROW_INSERT_APPLIED;
 	if (x->outer || stamp) {
 		rc = apply(x, sql, VMIG_TXN_OUTER, done_op, &row, &offset, err);
@@ -176,7 +175,9 @@ static int run_step(exec_ctx *x, const vmig_step *s, vmig_error *err)
 static void say_failure_scope(const exec_ctx *x, const vmig_revision *r, size_t done,
                               vmig_error *err)
 {
-	if (err->partial)
+	if (x->o->offline)
+		vmig_error_append(err, "no script was written");
+	if (err->partial || x->o->offline)
 		return; /* what happened is already said */
 	else if (x->outer)
 		vmig_error_append(err, "the whole run was rolled back: nothing was changed");

@@ -39,6 +39,7 @@ typedef struct vmig_run_opts {
 	vmig_run_kind kind;
 	const char *target; /* NULL: the kind's default (up: head, down: -1) */
 	bool single_transaction;
+	bool offline; /* db is a script (script.h): a failure changed nothing anywhere */
 	vmig_progress_fn progress; /* may be NULL */
 	void *ctx;
 } vmig_run_opts;
@@ -57,5 +58,9 @@ typedef struct vmig_run_result {
  */
 int vmig_run(vmig_db *db, const vmig_graph *files, const vmig_run_opts *opts, vmig_run_result *res,
              vmig_error *err);
+
+/* The version-table row that applying r writes, applied at `now` (borrowed).
+ * Its strings are r's, except row->parents, which is new (caller frees). */
+void vmig_run_row(const vmig_revision *r, const char *now, vmig_applied *row);
 
 #endif

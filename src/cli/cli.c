@@ -318,6 +318,8 @@ int cli_run(cli_ctx *ctx, vmig_run_kind kind, const char *target)
 	static const char *const run_names[] = {"up", "down", "redo", "stamp"};
 	vmig_error err = {0};
 	vmig_run_result result;
+	if (ctx->opt.sql)
+		return cli_run_script(ctx, kind, target);
 	int rc = cli_connect(ctx);
 	if (rc)
 		return rc;

@@ -82,8 +82,11 @@ bool cli_is_relative_target(const char *arg);
 int cli_write_revision(cli_ctx *ctx, const char *message, const char *rev_id, char *const *parents,
                        size_t nparents, bool transaction_off);
 
-/* Connects and runs up/down/redo/stamp with progress on stderr. */
+/* Connects and runs up/down/redo/stamp with progress on stderr (with --sql:
+ * cli_run_script). */
 int cli_run(cli_ctx *ctx, vmig_run_kind kind, const char *target);
+/* up/down/stamp --sql [FROM:]TO: the script on stdout, connecting to nothing. */
+int cli_run_script(cli_ctx *ctx, vmig_run_kind kind, const char *range);
 /* Takes at most one target from the command's arguments (required: exactly one). */
 int cli_one_target(cli_ctx *ctx, int argc, char **argv, const char **target, bool required);
 /* Fails with a usage error when the command got any argument. */

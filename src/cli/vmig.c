@@ -21,7 +21,7 @@ enum cmd_needs {
 	USE_DATABASE = 1 << 1, /* connects: -d, --wait */
 	USE_RUN = 1 << 2,      /* runs revisions in transactions: --single-transaction */
 	USE_JSON = 1 << 3,     /* has machine output: --json */
-	USE_SQL = 1 << 4,      /* could print its SQL instead: --sql (not available yet) */
+	USE_SQL = 1 << 4,      /* can print its SQL instead of running it: --sql */
 };
 
 #define DB_READ (USE_FILES | USE_DATABASE)
@@ -104,8 +104,8 @@ static const struct common_option {
                   "      --wait[=SECONDS]     retry connecting until the database is up\n"
                   "                           (default: the config's wait_timeout, 30)\n"},
     [OPT_SQL] = {NULL, "--sql", NO_VALUE, USE_SQL, false,
-                 "      --sql                print the SQL instead of running it (not yet "
-                 "available)\n"},
+                 "      --sql                print the SQL script instead of running it,\n"
+                 "                           connecting to nothing (up, down, stamp: [FROM:]TO)\n"},
     [OPT_JSON] = {NULL, "--json", NO_VALUE, USE_JSON, false,
                   "      --json               machine output (status, current, heads, "
                   "history)\n"},
@@ -325,9 +325,6 @@ static int check_options(cli_ctx *ctx, const struct cmd_struct *cmd,
 		                             "history)"
 		                           : "");
 	}
-	if (ctx->opt.sql)
-		return cli_usage_error(ctx, "--sql (offline SQL scripts) is not available yet in "
-		                            "this version of vmig");
 	return 0;
 }
 

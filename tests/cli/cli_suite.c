@@ -1939,9 +1939,10 @@ static void test_unused_options_are_refused(void **state)
 	       "--single-transaction");
 	REJECT_RAW(p, 2, "`vmig init` does not use --dir", "init", "app", "--dir", p->mig);
 	REJECT_RAW(p, 2, "`vmig init` does not use -c", "-c", "x.yaml", "init", "app");
-	/* --sql is used by up, down and stamp, and not available yet. */
-	REJECT(p, 2, "not available yet", "up", "--sql");
-	REJECT(p, 2, "not available yet", "stamp", R2, "--sql");
+	/* --sql is used by up, down and stamp; offline, down needs FROM and
+	 * --wait has nothing to wait for. */
+	REJECT(p, 2, "down --sql needs FROM:TO", "down", "--sql");
+	REJECT(p, 2, "--wait does not apply", "up", "--sql", "--wait=1");
 	/* Named as typed, without its value: a URL may hold a password. */
 	tu_result r = run_args(
 	    p, false, NULL,
