@@ -3,8 +3,9 @@
 # vmig, to run its whole test suite (PostgreSQL server included), the CI checks
 # (Clang builds and its sanitizer and libFuzzer runtimes, valgrind,
 # clang-format, the fresh-system checks in tests/fresh/: debootstrap, git; strace
-# for the SQLite lock-order test; Alembic, which the planner's stamp is checked
-# against) and
+# for the SQLite lock-order test; Debian's Alembic with SQLAlchemy and psycopg2,
+# which the planner's stamp is checked against and `vmig import alembic` is
+# tested with) and
 # the benchmark (hyperfine, time).  Safe to run again.
 set -eu
 export DEBIAN_FRONTEND=noninteractive
@@ -15,5 +16,5 @@ apt-get install -y --no-install-recommends \
 	libcjson-dev libpg-query-dev \
 	postgresql postgresql-client \
 	clang libclang-rt-14-dev clang-format valgrind \
-	debootstrap git strace python3 python3-alembic \
+	debootstrap git strace python3 python3-alembic alembic python3-sqlalchemy python3-psycopg2 \
 	hyperfine time
