@@ -166,6 +166,19 @@ typedef struct vmig_driver {
 	int (*read_applied)(vmig_conn *c, bool ids_only, vmig_applied_set *set, vmig_error *err);
 
 	/*
+	 * Reads the text of column `column` in every row of `table`, another
+	 * tool's table (`vmig adopt` reads Alembic's alembic_version): both names
+	 * as the user gave them, unquoted; table may be "schema.name" where the
+	 * database has schemas, else it is found as a bare name resolves on this
+	 * connection.  On success *values is a new array of *n new strings (NULL
+	 * values left out), sorted, that the caller frees.  A missing table or
+	 * column is VMIG_ERR_INPUT naming it.  Changes nothing; inside the
+	 * caller's transaction it reads there.
+	 */
+	int (*read_column)(vmig_conn *c, const char *table, const char *column, char ***values,
+	                   size_t *n, vmig_error *err);
+
+	/*
 	 * Creates the version table (and its meta table) if missing, or upgrades
 	 * an older shape in place, in one transaction (the caller's, when it has
 	 * called begin()); refuses a newer shape than VMIG_TABLE_SHAPE.  Called

@@ -377,3 +377,52 @@ bool pg_add_row_op(vmig_buf *b, pg_conn *c, const vmig_change *chg, const char *
 	vmig_buf_puts(b, " WHERE revision = ");
 	return pg_add_literal(b, c->pg, chg->row->revision);
 }
+
+/* "schema.name" or "name" as SQL, each part quoted. */
+static char *quote_qualified(pg_conn *c, const char *table)
+{
+	const char *dot = strchr(table, '.');
+	if (!dot)
+		return pg_quote_ident(c->pg, table);
+	char *schema = xstrndup(table, (size_t)(dot - table));
+	char *qs = pg_quote_ident(c->pg, schema), *qt = pg_quote_ident(c->pg, dot + 1);
+	char *q = qs && qt ? xasprintf("%s.%s", qs, qt) : NULL;
+	free(schema);
+	free(qs);
+	free(qt);
+	return q;
+}
+
+int pg_read_column(vmig_conn *vc, const char *table, const char *column, char ***values,
+                   size_t *n, vmig_error *err)
+{
+	pg_conn *c = (pg_conn *)vc;
+	char *qt = quote_qualified(c, table), *qc = pg_quote_ident(c->pg, column);
+	*values = NULL;
+	*n = 0;
+	if (!qt || !qc) {
+		free(qt);
+		free(qc);
+		return vmig_fail(err, VMIG_ERR_INPUT, "the table name \"%s\" cannot be quoted",
+		                 table);
+	}
+	char *sql = xasprintf("SELECT %s::text FROM %s WHERE %s IS NOT NULL ORDER BY 1", qc, qt,
+	                      qc);
+	pg_batch b;
+	int rc = pg_query_tolerant(c, sql, "42P01 42703 3F000", &b, err);
+	free(sql);
+	if (rc == VMIG_OK && b.failed)
+		rc = vmig_fail(err, VMIG_ERR_INPUT, "%s %s.%s: %s",
+		               pg_has_state(b.failed, "42703") ? "no column" : "no table", table,
+		               column, PQresultErrorField(b.failed, PG_DIAG_MESSAGE_PRIMARY));
+	else if (rc == VMIG_OK && b.n_ok >= 1) {
+		int rows = PQntuples(b.ok[0]);
+		*values = xcalloc(rows ? (size_t)rows : 1, sizeof **values);
+		for (int i = 0; i < rows; i++)
+			(*values)[(*n)++] = xstrdup(PQgetvalue(b.ok[0], i, 0));
+	}
+	pg_batch_free(&b);
+	free(qt);
+	free(qc);
+	return rc;
+}

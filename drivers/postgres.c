@@ -410,6 +410,7 @@ const vmig_driver vmig_postgres_driver = {
     .lock = pg_lock,
     .unlock = pg_unlock,
     .read_applied = pg_read_applied,
+    .read_column = pg_read_column,
     .prepare = pg_prepare,
     .begin = pg_begin,
     .commit = pg_commit,

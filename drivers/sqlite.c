@@ -33,6 +33,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sqlite3.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <unistd.h>
@@ -339,6 +340,54 @@ static int read_rows(sqlite_conn *sc, int shape, bool ids_only, vmig_applied_set
 	if (rc == VMIG_OK && step != SQLITE_DONE)
 		rc = fail_db(sc, err, sc->path);
 	sqlite3_finalize(st);
+	return rc;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* SQLite has no schemas: the table's name is quoted whole. */
+static int sqlite_read_column(vmig_conn *c, const char *table, const char *column, char ***values,
+                              size_t *n, vmig_error *err)
+{
+	sqlite_conn *sc = conn_of(c);
+	bool missing;
+	size_t cap = 0;
+	*values = NULL;
+	*n = 0;
+	int rc = ensure_open(sc, false, &missing, err);
+	if (rc)
+		return rc;
+	if (missing)
+		return vmig_fail(err, VMIG_ERR_INPUT, "%s: no such database file", sc->path);
+	char *qt = vmig_sqlite_quote_ident(table, ""), *qc = vmig_sqlite_quote_ident(column, "");
+	char *sql = xasprintf("SELECT CAST(%s AS TEXT) FROM %s WHERE %s IS NOT NULL", qc, qt, qc);
+	sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v2(sc->db, sql, -1, &st, NULL) != SQLITE_OK)
+		rc = vmig_fail(err, VMIG_ERR_INPUT, "%s: cannot read %s.%s: %s", sc->path, table,
+		               column, sqlite3_errmsg(sc->db));
+	int step;
+	while (rc == VMIG_OK && (step = sqlite3_step(st)) == SQLITE_ROW) {
+		XGROW(*values, cap, *n + 1);
+		(*values)[(*n)++] = xstrdup((const char *)sqlite3_column_text(st, 0));
+	}
+	if (rc == VMIG_OK && step != SQLITE_DONE)
+		rc = fail_db(sc, err, sc->path);
+	sqlite3_finalize(st);
+	free(sql);
+	free(qt);
+	free(qc);
+	if (rc) {
+		for (size_t i = 0; i < *n; i++)
+			free((*values)[i]);
+		free(*values);
+		*values = NULL;
+		*n = 0;
+	} else if (*n) {
+		qsort(*values, *n, sizeof **values, cmp_str);
+	}
 	return rc;
 }
 
@@ -661,6 +710,7 @@ const vmig_driver vmig_sqlite_driver = {
     .lock = sqlite_lock,
     .unlock = sqlite_unlock,
     .read_applied = sqlite_read_applied,
+    .read_column = sqlite_read_column,
     .prepare = sqlite_prepare,
     .begin = sqlite_begin,
     .commit = sqlite_commit,

@@ -29,6 +29,51 @@ static int plan_redo(const vmig_state *st, vmig_plan *plan, vmig_error *err)
 	return VMIG_OK;
 }
 
+/* Whether the run only records (stamp, adopt): no SQL of a revision runs. */
+static bool records_only(const vmig_run_opts *o)
+{
+	return o->kind == VMIG_RUN_STAMP || o->kind == VMIG_RUN_ADOPT;
+}
+
+/* The revisions the other tool's table names, and their ancestors, that are
+ * not applied yet: planned as `up` of each, one after the other. */
+static int plan_adopt(vmig_db *db, const vmig_state *st, const vmig_run_opts *o, vmig_plan *plan,
+                      vmig_error *err)
+{
+	const vmig_graph *g = st->graph;
+	char **ids = NULL;
+	size_t n = 0;
+	int rc = db->driver->read_column(db->conn, o->adopt_table, o->adopt_column, &ids, &n, err);
+	for (size_t i = 0; rc == VMIG_OK && i < n; i++) {
+		size_t v = vmig_graph_find(g, ids[i]);
+		if (v == VMIG_NONE || g->revs[v]->from_db)
+			rc = vmig_fail(err, VMIG_ERR_INPUT,
+			               "%s names revision %s, which no migration file has; import "
+			               "the Alembic history first (`vmig import alembic DIR`), or "
+			               "check --dir; nothing was written",
+			               o->adopt_table, ids[i]);
+	}
+	bool *mask = xmalloc((g->n ? g->n : 1) * sizeof *mask);
+	memcpy(mask, st->applied, g->n * sizeof *mask);
+	for (size_t i = 0; rc == VMIG_OK && i < n; i++) {
+		vmig_plan one = {0};
+		rc = vmig_plan_up(g, mask, ids[i], &one, err);
+		plan->steps = xrealloc(plan->steps, (plan->n + one.n + 1) * sizeof *plan->steps);
+		for (size_t k = 0; rc == VMIG_OK && k < one.n; k++) {
+			mask[one.steps[k].node] = true;
+			plan->steps[plan->n++] = one.steps[k];
+		}
+		vmig_plan_free(&one);
+	}
+	for (size_t i = 0; i < n; i++)
+		free(ids[i]);
+	free(ids);
+	free(mask);
+	if (rc)
+		vmig_plan_free(plan);
+	return rc;
+}
+
 static int make_plan(const vmig_state *st, const vmig_run_opts *o, vmig_plan *plan, vmig_error *err)
 {
 	switch (o->kind) {
@@ -137,7 +182,7 @@ static void record_partial(exec_ctx *x, const vmig_applied *row, bool down, vmig
 static int run_step(exec_ctx *x, const vmig_step *s, vmig_error *err)
 {
 	const vmig_revision *r = x->st->graph->revs[s->node];
-	bool stamp = x->o->kind == VMIG_RUN_STAMP;
+	bool stamp = records_only(x->o);
 	const char *sql = stamp ? NULL : s->down ? r->down_sql : r->up_sql;
 	char now[32];
 	vmig_applied row;
@@ -223,13 +268,13 @@ static int execute(exec_ctx *x, const vmig_plan *plan, vmig_run_result *res, vmi
 		const vmig_step *s = &plan->steps[i];
 		rc = run_step(x, s, err);
 		if (rc) {
-			if (x->o->kind != VMIG_RUN_STAMP)
+			if (!records_only(x->o))
 				say_failure_scope(x, x->st->graph->revs[s->node], res->steps, err);
 			break;
 		}
 		done[res->steps++] = (vmig_run_event){.rev = x->st->graph->revs[s->node],
 		                                      .down = s->down,
-		                                      .stamp = x->o->kind == VMIG_RUN_STAMP,
+		                                      .stamp = records_only(x->o),
 		                                      .ms = vmig_now_ms() - t0};
 		if (!x->outer)
 			report(x, &done[res->steps - 1], 1);
@@ -255,7 +300,9 @@ static int read_and_plan(vmig_db *db, const vmig_graph *files, const vmig_run_op
 	int rc = vmig_state_load(db, files, ids_only, st, err);
 	if (rc == VMIG_OK && o->kind != VMIG_RUN_STAMP)
 		rc = vmig_state_refuse_dirty(st, err);
-	if (rc == VMIG_OK)
+	if (rc == VMIG_OK && o->kind == VMIG_RUN_ADOPT)
+		rc = plan_adopt(db, st, o, plan, err);
+	else if (rc == VMIG_OK)
 		rc = make_plan(st, o, plan, err);
 	return rc;
 }
@@ -289,7 +336,7 @@ int vmig_run(vmig_db *db, const vmig_graph *files, const vmig_run_opts *o, vmig_
 	/* No target: the kind's default, resolved here once, so that it is planned
 	 * and pinned below exactly as if it had been given. */
 	vmig_run_opts given = *o;
-	if (!given.target && o->kind != VMIG_RUN_REDO)
+	if (!given.target && o->kind != VMIG_RUN_REDO && o->kind != VMIG_RUN_ADOPT)
 		given.target =
 		    o->kind == VMIG_RUN_DOWN ? VMIG_PLAN_DOWN_DEFAULT : VMIG_PLAN_UP_DEFAULT;
 	o = &given;
@@ -297,10 +344,10 @@ int vmig_run(vmig_db *db, const vmig_graph *files, const vmig_run_opts *o, vmig_
 	/* First look, without the lock: is there anything to do at all? */
 	int rc = read_and_plan(db, files, o, o->kind == VMIG_RUN_UP, &st, &plan, err);
 	bool work = plan.n > 0 || (o->kind == VMIG_RUN_STAMP && st.ndirty);
-	if (rc == VMIG_OK && work && o->single_transaction && o->kind != VMIG_RUN_STAMP)
+	if (rc == VMIG_OK && work && o->single_transaction && !records_only(o))
 		rc = check_single_transaction(&st, &plan, err);
 	char *pinned = NULL;
-	if (rc == VMIG_OK && work && o->kind != VMIG_RUN_REDO)
+	if (rc == VMIG_OK && work && given.target && o->kind != VMIG_RUN_REDO)
 		rc = vmig_plan_pin(st.graph, st.applied, o->target, &pinned, err);
 	if (rc == VMIG_OK && !work)
 		res->heads = heads_after(&st, &plan, 0);
@@ -320,7 +367,7 @@ int vmig_run(vmig_db *db, const vmig_graph *files, const vmig_run_opts *o, vmig_
 	}
 	/* A run-wide transaction starts before the version table is created, so
 	 * that a failed run leaves nothing behind. */
-	bool outer = o->single_transaction || o->kind == VMIG_RUN_STAMP;
+	bool outer = o->single_transaction || records_only(o);
 	memset(&st, 0, sizeof st);
 	if (outer)
 		rc = db->driver->begin(db->conn, err);
@@ -329,7 +376,7 @@ int vmig_run(vmig_db *db, const vmig_graph *files, const vmig_run_opts *o, vmig_
 	/* Under the lock: another runner may have done some or all of the work. */
 	if (rc == VMIG_OK)
 		rc = read_and_plan(db, files, &pinned_opts, false, &st, &plan, err);
-	if (rc == VMIG_OK && o->single_transaction && o->kind != VMIG_RUN_STAMP)
+	if (rc == VMIG_OK && o->single_transaction && !records_only(o))
 		rc = check_single_transaction(&st, &plan, err);
 	if (rc == VMIG_OK) {
 		exec_ctx x = {.db = db, .st = &st, .o = o, .outer = outer};

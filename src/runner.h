@@ -22,7 +22,8 @@ typedef enum vmig_run_kind {
 	VMIG_RUN_UP,
 	VMIG_RUN_DOWN,
 	VMIG_RUN_REDO,
-	VMIG_RUN_STAMP
+	VMIG_RUN_STAMP,
+	VMIG_RUN_ADOPT /* record what another tool's table names, and its ancestors */
 } vmig_run_kind;
 
 /* One finished step, for progress output. */
@@ -39,6 +40,9 @@ typedef struct vmig_run_opts {
 	vmig_run_kind kind;
 	const char *target; /* NULL: the kind's default (up: head, down: -1) */
 	bool single_transaction;
+	/* adopt: the table naming the applied heads ("alembic_version", or
+	 * "schema.table") and its column of ids ("version_num"). */
+	const char *adopt_table, *adopt_column;
 	bool offline; /* db is a script (script.h): a failure changed nothing anywhere */
 	vmig_progress_fn progress; /* may be NULL */
 	void *ctx;
@@ -52,6 +56,9 @@ typedef struct vmig_run_result {
 
 /*
  * Runs opts->kind to opts->target on db, for the revisions of `files`.
+ * Adopt records, without running SQL, the revisions that opts->adopt_table
+ * names and their ancestors, as one transaction under the lock; a revision
+ * it names that no file has is VMIG_ERR_INPUT before anything is written.
  * Errors: a bad target or an irreversible downgrade (VMIG_ERR_INPUT, before
  * anything is changed); SQL, lock and dirty-revision failures
  * (VMIG_ERR_RUNTIME, with the file and line of the failing statement).

@@ -313,34 +313,41 @@ static void on_progress(void *p, const vmig_run_event *ev)
 	        *ev->rev->message ? " " : "", ev->rev->message, ev->ms);
 }
 
+const char *cli_run_name(vmig_run_kind kind)
+{
+	static const char *const names[] = {"up", "down", "redo", "stamp", "adopt"};
+	return names[kind];
+}
+
 int cli_run(cli_ctx *ctx, vmig_run_kind kind, const char *target)
 {
-	static const char *const run_names[] = {"up", "down", "redo", "stamp"};
-	vmig_error err = {0};
-	vmig_run_result result;
 	if (ctx->opt.sql)
 		return cli_run_script(ctx, kind, target);
+	vmig_run_opts run_opts = {.kind = kind, .target = target};
+	return cli_run_opts(ctx, &run_opts);
+}
+
+int cli_run_opts(cli_ctx *ctx, vmig_run_opts *run_opts)
+{
+	vmig_error err = {0};
+	vmig_run_result result;
 	int rc = cli_connect(ctx);
 	if (rc)
 		return rc;
-	vmig_run_opts run_opts = {
-	    .kind = kind,
-	    .target = target,
-	    .single_transaction = !ctx->cfg.transaction_per_migration,
-	    .progress = on_progress,
-	    .ctx = ctx,
-	};
-	rc = vmig_run(&ctx->db, &ctx->graph, &run_opts, &result, &err);
+	run_opts->single_transaction = !ctx->cfg.transaction_per_migration;
+	run_opts->progress = on_progress;
+	run_opts->ctx = ctx;
+	rc = vmig_run(&ctx->db, &ctx->graph, run_opts, &result, &err);
 	if (rc)
 		return cli_report(ctx, &err);
 	if (ctx->opt.verbosity >= 0) {
 		const char *heads = result.heads ? result.heads : "?";
+		const char *name = cli_run_name(run_opts->kind);
 		if (result.steps)
-			fprintf(stderr, "%s: %zu step(s) in %.1f ms; database at %s\n",
-			        run_names[kind], result.steps, result.ms, heads);
+			fprintf(stderr, "%s: %zu step(s) in %.1f ms; database at %s\n", name,
+			        result.steps, result.ms, heads);
 		else
-			fprintf(stderr, "%s: nothing to do; database at %s\n", run_names[kind],
-			        heads);
+			fprintf(stderr, "%s: nothing to do; database at %s\n", name, heads);
 	}
 	free(result.heads);
 	return 0;

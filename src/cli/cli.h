@@ -85,6 +85,10 @@ int cli_write_revision(cli_ctx *ctx, const char *message, const char *rev_id, ch
 /* Connects and runs up/down/redo/stamp with progress on stderr (with --sql:
  * cli_run_script). */
 int cli_run(cli_ctx *ctx, vmig_run_kind kind, const char *target);
+/* Connects and runs *opts (kind and target set by the caller; the rest here). */
+int cli_run_opts(cli_ctx *ctx, vmig_run_opts *opts);
+/* "up", "down", "redo", "stamp", "adopt". */
+const char *cli_run_name(vmig_run_kind kind);
 /* up/down/stamp --sql [FROM:]TO: the script on stdout, connecting to nothing. */
 int cli_run_script(cli_ctx *ctx, vmig_run_kind kind, const char *range);
 /* Takes at most one target from the command's arguments (required: exactly one). */
@@ -123,5 +127,6 @@ CLI_COMMAND(merge);
 CLI_COMMAND(stamp);
 CLI_COMMAND(validate);
 CLI_COMMAND(check);
+CLI_COMMAND(adopt);
 
 #endif

@@ -9,8 +9,6 @@
 
 #include <string.h>
 
-static const char *const kind_names[] = {"up", "down", "redo", "stamp"};
-
 /* How the dialect's own shell applies a script, for its first lines. */
 static const char *how_to_apply(const vmig_driver *d)
 {
@@ -65,7 +63,7 @@ int cli_run_script(cli_ctx *ctx, vmig_run_kind kind, const char *range)
 	if (rc == 0) {
 		/* Written only once the whole script is known: never half a script. */
 		printf("-- vmig %s offline script (%s): %s from %s to %s%s\n", VMIG_VERSION,
-		       db.driver->name, kind_names[kind], from ? from : "base",
+		       db.driver->name, cli_run_name(kind), from ? from : "base",
 		       to                      ? to
 		       : kind == VMIG_RUN_DOWN ? "-1"
 		                               : "head",
@@ -84,7 +82,7 @@ int cli_run_script(cli_ctx *ctx, vmig_run_kind kind, const char *range)
 	}
 	if (rc == 0 && ctx->opt.verbosity >= 0)
 		fprintf(stderr, "%s --sql: %zu step(s) written; the database would be at %s\n",
-		        kind_names[kind], result.steps, result.heads ? result.heads : "?");
+		        cli_run_name(kind), result.steps, result.heads ? result.heads : "?");
 	free(result.heads);
 	vmig_db_close(&db);
 	free(from);
