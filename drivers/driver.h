@@ -234,6 +234,19 @@ typedef struct vmig_driver {
 	 */
 	int (*script)(const vmig_conn_opts *opts, enum vmig_script_call call,
 	              const vmig_change *chg, vmig_buf *out, size_t *fail_offset, vmig_error *err);
+
+	/*
+	 * The schema of the database at url as SQL (`vmig import alembic
+	 * --baseline`): what creates its tables, indexes, views, types and
+	 * functions, without data, ownership or grants, and without the tables
+	 * named in exclude (NULL-terminated bare names: the version tables of
+	 * vmig and of Alembic), as statements that end in ";\n", in an order
+	 * that runs.  Appended to out; the same database gives the same text.
+	 * Errors: VMIG_ERR_RUNTIME saying what is missing or failed.  NULL: this
+	 * driver cannot.
+	 */
+	int (*dump_schema)(const char *url, const char *const *exclude, vmig_buf *out,
+	                   vmig_error *err);
 } vmig_driver;
 
 /*

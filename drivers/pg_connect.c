@@ -33,9 +33,7 @@ static void ignore_notice(void *arg, const char *message)
 	(void)message;
 }
 
-/* The URL as libpq takes it: a SQLAlchemy driver suffix dropped from the
- * scheme ("postgresql+asyncpg://" -> "postgresql://").  Caller frees. */
-static char *libpq_url(const char *url)
+char *pg_libpq_url(const char *url)
 {
 	char base[32];
 	size_t len = vmig_url_scheme(url, base, sizeof base);
@@ -301,7 +299,7 @@ int pg_connect(const char *url, const vmig_conn_opts *opts, vmig_conn **out, vmi
 		return VMIG_ERR_INPUT;
 	}
 
-	char *conninfo = libpq_url(url);
+	char *conninfo = pg_libpq_url(url);
 	PGconn *pg = open_pg(conninfo);
 	free(conninfo);
 	if (!pg || PQstatus(pg) != CONNECTION_OK) {

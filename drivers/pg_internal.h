@@ -7,6 +7,7 @@
  *   pg_vtable.c   the version table: reading, creating, upgrading, bookkeeping SQL
  *   pg_lock.c     the advisory run lock
  *   pg_script.c   offline scripts (--sql): the same SQL, written out
+ *   pg_dump.c     a database's schema, by pg_dump (import --baseline)
  *   postgres.c    transactions, applying a change, and the driver table
  */
 #ifndef VMIG_PG_INTERNAL_H
@@ -40,6 +41,10 @@ typedef struct pg_conn {
 } pg_conn;
 
 /* ---- pg_connect.c ---- */
+
+/* The URL as libpq takes it: a SQLAlchemy driver suffix dropped from the
+ * scheme ("postgresql+asyncpg://" -> "postgresql://").  Caller frees. */
+char *pg_libpq_url(const char *url);
 
 /* A quoted identifier as a new string the caller frees; NULL when libpq cannot quote it.
  * pg NULL (offline scripts): quoted as libpq quotes for a UTF-8 client; same for literals. */
@@ -130,6 +135,10 @@ int pg_lock(vmig_conn *vc, vmig_error *err);
  * c->schema when set, else from where the version table resolves. */
 void pg_add_lock_key(vmig_buf *q, pg_conn *c);
 void pg_unlock(vmig_conn *vc);
+
+/* ---- pg_dump.c ---- */
+
+int pg_dump_schema(const char *url, const char *const *exclude, vmig_buf *out, vmig_error *err);
 
 /* ---- pg_script.c ---- */
 

@@ -393,8 +393,8 @@ static char *quote_qualified(pg_conn *c, const char *table)
 	return q;
 }
 
-int pg_read_column(vmig_conn *vc, const char *table, const char *column, char ***values,
-                   size_t *n, vmig_error *err)
+int pg_read_column(vmig_conn *vc, const char *table, const char *column, char ***values, size_t *n,
+                   vmig_error *err)
 {
 	pg_conn *c = (pg_conn *)vc;
 	char *qt = quote_qualified(c, table), *qc = pg_quote_ident(c->pg, column);
@@ -406,8 +406,8 @@ int pg_read_column(vmig_conn *vc, const char *table, const char *column, char **
 		return vmig_fail(err, VMIG_ERR_INPUT, "the table name \"%s\" cannot be quoted",
 		                 table);
 	}
-	char *sql = xasprintf("SELECT %s::text FROM %s WHERE %s IS NOT NULL ORDER BY 1", qc, qt,
-	                      qc);
+	char *sql =
+	    xasprintf("SELECT %s::text FROM %s WHERE %s IS NOT NULL ORDER BY 1", qc, qt, qc);
 	pg_batch b;
 	int rc = pg_query_tolerant(c, sql, "42P01 42703 3F000", &b, err);
 	free(sql);

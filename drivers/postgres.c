@@ -417,4 +417,5 @@ const vmig_driver vmig_postgres_driver = {
     .rollback = pg_rollback,
     .apply = pg_apply,
     .script = pg_script,
+    .dump_schema = pg_dump_schema,
 };

@@ -10,6 +10,7 @@
 
 #include "../src/alloc.h"
 #include "../src/buf.h"
+#include "../src/subprocess.h"
 #include "../src/url.h"
 
 #include <dlfcn.h>
@@ -37,21 +38,6 @@ static const driver_entry drivers[] = {
 
 #define NDRIVERS (sizeof drivers / sizeof drivers[0])
 
-/* The folder of the running executable, or NULL. Caller frees. */
-static char *exe_dir(void)
-{
-	char path[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", path, sizeof path - 1);
-	if (n <= 0)
-		return NULL;
-	path[n] = '\0';
-	char *slash = strrchr(path, '/');
-	if (!slash)
-		return NULL;
-	*slash = '\0';
-	return xstrdup(path);
-}
-
 /*
  * Looks for the module in $VMIG_DRIVER_DIR, next to the executable (a build
  * tree), then in ../lib/vmig relative to it (an installed tree).
@@ -60,7 +46,7 @@ static const vmig_driver *load_module(const driver_entry *e, vmig_error *err)
 {
 	char *dirs[3] = {0};
 	const char *env = getenv("VMIG_DRIVER_DIR");
-	char *exe = exe_dir();
+	char *exe = vmig_exe_dir();
 	size_t nd = 0;
 	if (env && *env)
 		dirs[nd++] = xstrdup(env);

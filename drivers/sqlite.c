@@ -717,4 +717,5 @@ const vmig_driver vmig_sqlite_driver = {
     .rollback = sqlite_rollback,
     .apply = sqlite_apply,
     .script = vmig_sqlite_script,
+    .dump_schema = vmig_sqlite_dump_schema,
 };

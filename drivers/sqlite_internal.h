@@ -33,4 +33,8 @@ void vmig_sqlite_add_create_tables(vmig_buf *q, const char *table, const char *m
 int vmig_sqlite_script(const vmig_conn_opts *opts, enum vmig_script_call call,
                        const vmig_change *chg, vmig_buf *out, size_t *fail_offset, vmig_error *err);
 
+/* The driver's `dump_schema` entry (driver.h). */
+int vmig_sqlite_dump_schema(const char *url, const char *const *exclude, vmig_buf *out,
+                            vmig_error *err);
+
 #endif

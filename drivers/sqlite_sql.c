@@ -12,8 +12,10 @@
 
 #include "../src/alloc.h"
 #include "../src/sqltext.h"
+#include "../src/url.h"
 
 #include <sqlite3.h>
+#include <stdlib.h>
 #include <string.h>
 
 vmig_type_names vmig_sqlite_types = {
@@ -173,5 +175,50 @@ int vmig_sqlite_script(const vmig_conn_opts *opts, enum vmig_script_call call,
 	}
 	free(table);
 	free(meta);
+	return rc;
+}
+
+static bool excluded(const char *name, const char *const *exclude)
+{
+	for (size_t i = 0; exclude && exclude[i]; i++)
+		if (strcmp(name, exclude[i]) == 0)
+			return true;
+	return strncmp(name, "sqlite_", 7) == 0;
+}
+
+/* The schema is the SQL SQLite keeps for each object, in the order the
+ * objects were made (rowid), which is an order that creates them. */
+int vmig_sqlite_dump_schema(const char *url, const char *const *exclude, vmig_buf *out,
+                            vmig_error *err)
+{
+	char *path = NULL;
+	int rc = vmig_url_sqlite_path(url, &path, err);
+	if (rc)
+		return rc;
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(
+	        db,
+	        "SELECT name, tbl_name, sql FROM sqlite_master WHERE sql IS NOT NULL "
+	        "ORDER BY rowid",
+	        -1, &st, NULL) != SQLITE_OK) {
+		rc = vmig_fail(err, VMIG_ERR_RUNTIME, "%s: cannot read its schema: %s", path,
+		               db ? sqlite3_errmsg(db) : "out of memory");
+	}
+	int step = SQLITE_DONE;
+	while (rc == VMIG_OK && (step = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *name = (const char *)sqlite3_column_text(st, 0);
+		const char *table = (const char *)sqlite3_column_text(st, 1);
+		if (excluded(name, exclude) || excluded(table, exclude))
+			continue;
+		vmig_buf_printf(out, "%s;\n\n", (const char *)sqlite3_column_text(st, 2));
+	}
+	if (rc == VMIG_OK && step != SQLITE_DONE)
+		rc = vmig_fail(err, VMIG_ERR_RUNTIME, "%s: cannot read its schema: %s", path,
+		               sqlite3_errmsg(db));
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	free(path);
 	return rc;
 }

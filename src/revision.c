@@ -490,3 +490,20 @@ int vmig_revision_line_at(const vmig_revision *rev, bool down, size_t offset)
 		return line;
 	return line + line_ends_before(sql, strlen(sql), offset);
 }
+
+char *vmig_revision_slug(const char *message)
+{
+	vmig_buf b = {0};
+	bool gap = false;
+	for (const char *p = message; *p && b.len < 40; p++) {
+		if (isalnum((unsigned char)*p)) {
+			if (gap && b.len)
+				vmig_buf_putc(&b, '_');
+			vmig_buf_putc(&b, (char)tolower((unsigned char)*p));
+			gap = false;
+		} else {
+			gap = true;
+		}
+	}
+	return vmig_buf_detach(&b);
+}

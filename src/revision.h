@@ -62,6 +62,10 @@ const char *vmig_revision_checksum(const vmig_revision *rev);
 
 void vmig_revision_free(vmig_revision *rev);
 
+/* "Add users!" -> "add_users": the part of a file name that a message gives
+ * (ASCII letters and digits, lowercased, at most about 40 bytes). */
+char *vmig_revision_slug(const char *message);
+
 /*
  * Checksum, version 1: SHA-256, as lowercase hex, of
  *     norm(up) "\n-- vmig:down\n" norm(down)      when there is a down section

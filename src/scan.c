@@ -12,6 +12,8 @@
 typedef struct path_list {
 	char **items;
 	size_t n, cap;
+	char *first_todo; /* the first .sql.todo file met, and how many there are */
+	size_t ntodo;
 	/* folders already walked, by device and inode: a symlink loop (or two
 	 * links to one folder) must not be walked twice */
 	struct stat *seen;
@@ -36,6 +38,12 @@ static bool ends_with_sql(const char *name)
 {
 	size_t n = strlen(name);
 	return n > 4 && strcmp(name + n - 4, ".sql") == 0;
+}
+
+static bool ends_with_todo(const char *name)
+{
+	size_t n = strlen(name);
+	return n > 9 && strcmp(name + n - 9, ".sql.todo") == 0;
 }
 
 static bool is_dir(const char *path, const struct dirent *de)
@@ -67,6 +75,15 @@ static int collect(const char *dir, path_list *out, vmig_error *err)
 		} else if (ends_with_sql(de->d_name)) {
 			XGROW(out->items, out->cap, out->n + 1);
 			out->items[out->n++] = path;
+		} else if (ends_with_todo(de->d_name)) {
+			/* The first by name, so that the message is the same every time. */
+			out->ntodo++;
+			if (!out->first_todo || strcmp(path, out->first_todo) < 0) {
+				free(out->first_todo);
+				out->first_todo = path;
+			} else {
+				free(path);
+			}
 		} else {
 			free(path);
 		}
@@ -97,6 +114,15 @@ int vmig_scan_dir(const char *dir, vmig_revision **revs, size_t *n, vmig_error *
 		                 "or point --dir or migrations_dir at yours",
 		                 dir);
 	int rc = collect(dir, &paths, err);
+	/* An imported revision left for a person: the history has a hole
+	 * until it becomes a .sql file, so nothing may run on it. */
+	if (rc == VMIG_OK && paths.ntodo)
+		rc = vmig_fail(err, VMIG_ERR_INPUT,
+		               "%s: an imported revision that Alembic could not render offline "
+		               "(%zu such .sql.todo file(s) in all): write the SQL its TODO lines "
+		               "ask for, then rename it to .sql",
+		               paths.first_todo, paths.ntodo);
+	free(paths.first_todo);
 	if (rc == VMIG_OK && paths.n > 1)
 		qsort(paths.items, paths.n, sizeof *paths.items, cmp_str);
 	vmig_revision *out = xcalloc(paths.n, sizeof *out);

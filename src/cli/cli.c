@@ -157,24 +157,6 @@ bool cli_is_relative_target(const char *arg)
 	return true;
 }
 
-/* "Add users!" -> "add_users": the file name part of a message. */
-static char *slug(const char *message)
-{
-	vmig_buf b = {0};
-	bool gap = false;
-	for (const char *p = message; *p && b.len < 40; p++) {
-		if (isalnum((unsigned char)*p)) {
-			if (gap && b.len)
-				vmig_buf_putc(&b, '_');
-			vmig_buf_putc(&b, (char)tolower((unsigned char)*p));
-			gap = false;
-		} else {
-			gap = true;
-		}
-	}
-	return vmig_buf_detach(&b);
-}
-
 static int random_id(char out[13], vmig_error *err)
 {
 	unsigned char raw[6];
@@ -286,7 +268,7 @@ int cli_write_revision(cli_ctx *ctx, const char *message, const char *rev_id, ch
 		          ctx->graph.revs[existing]->path);
 		return cli_report(ctx, &err);
 	}
-	char *name_part = slug(message);
+	char *name_part = vmig_revision_slug(message);
 	char *path = xasprintf("%s/%s%s%s.sql", ctx->cfg.migrations_dir, rev_id,
 	                       *name_part ? "_" : "", name_part);
 	char *text = revision_text(rev_id, parents, nparents, message, transaction_off);

@@ -128,5 +128,6 @@ CLI_COMMAND(stamp);
 CLI_COMMAND(validate);
 CLI_COMMAND(check);
 CLI_COMMAND(adopt);
+CLI_COMMAND(import);
 
 #endif

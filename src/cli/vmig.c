@@ -58,6 +58,8 @@ static const struct cmd_struct commands[] = {
     {"validate", cmd_validate, cmd_validate_help, "check files and graph (no database)", USE_FILES},
     {"check", cmd_check, cmd_check_help, "validate, and the database is at head without drift",
      DB_READ},
+    {"import", cmd_import, cmd_import_help,
+     "turn an Alembic history into vmig files (import alembic DIR)", USE_FILES | USE_DATABASE},
     {"adopt", cmd_adopt, cmd_adopt_help,
      "take over a database that Alembic migrated, running no SQL", DB_READ},
 };
