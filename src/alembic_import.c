@@ -116,6 +116,35 @@ static void rev_free(vmig_alembic_rev *r)
 	free(r->down_detail);
 }
 
+/* Ids separated by single spaces, none before or after ("" for none). */
+static void normalize_ids(char **ids)
+{
+	vmig_buf b = {0};
+	for (const char *p = *ids ? *ids : ""; *p;) {
+		size_t gap = strspn(p, " \t\n\r");
+		p += gap;
+		size_t len = strcspn(p, " \t\n\r");
+		if (len)
+			vmig_buf_printf(&b, "%s%.*s", b.len ? " " : "", (int)len, p);
+		p += len;
+	}
+	free(*ids);
+	*ids = b.len ? vmig_buf_detach(&b) : xstrdup("");
+	vmig_buf_free(&b);
+}
+
+/* Whether every id of "a b c" is a valid vmig id. */
+static bool ids_valid(const char *ids)
+{
+	bool ok = true;
+	char *copy = xstrdup(ids);
+	for (char *save = NULL, *t = strtok_r(copy, " ", &save); t && ok;
+	     t = strtok_r(NULL, " ", &save))
+		ok = vmig_revision_id_valid(t);
+	free(copy);
+	return ok;
+}
+
 int vmig_alembic_parse(const char *text, size_t len, vmig_alembic_history *h, vmig_error *err)
 {
 	cursor c = {text, text + len, 0};
@@ -136,8 +165,7 @@ int vmig_alembic_parse(const char *text, size_t len, vmig_alembic_history *h, vm
 		} else if (strncmp(line, "field ", 6) == 0 && cur) {
 			rc = parse_field(&c, line, cur, err);
 		} else if (strcmp(line, "end") == 0 && cur) {
-			if (!cur->parents)
-				cur->parents = xstrdup("");
+			normalize_ids(&cur->parents);
 			if (!cur->message)
 				cur->message = xstrdup("");
 			cur = NULL;
@@ -184,9 +212,10 @@ int vmig_alembic_run(const char *python, const char *helper, const char *dialect
                      vmig_alembic_history *h, vmig_error *err)
 {
 	const char *argv[] = {python, helper, "--dialect", dialect, dir, NULL};
-	/* Alembic and SQLAlchemy iterate sets (a table's indexes) in hash order:
-	 * a fixed seed makes two imports byte-identical.  No .pyc files are left
-	 * in the user's project. */
+	/* Two imports must be byte-identical: the helper itself keeps the sets
+	 * that SQLAlchemy orders by address (a table's indexes) in source order,
+	 * and a fixed hash seed settles what hashing orders.  No .pyc files are
+	 * left in the user's project. */
 	const char *env[] = {"PYTHONHASHSEED=0", "PYTHONDONTWRITEBYTECODE=1",
 	                     "PYTHONIOENCODING=utf-8", NULL};
 	vmig_proc p;
@@ -380,10 +409,11 @@ void vmig_import_render(const vmig_alembic_rev *r, vmig_import_file *f)
 {
 	memset(f, 0, sizeof *f);
 	f->rev = r;
-	if (!vmig_revision_id_valid(r->id))
+	if (!vmig_revision_id_valid(r->id) || !ids_valid(r->parents))
 		add_todo_line(f, "id", "invalid_id",
-		              "the Alembic id is not 1-64 letters, digits and '_': give it a "
-		              "valid id here and in its children");
+		              "an Alembic id here (the revision's or a parent's) is not 1-64 "
+		              "letters, digits and '_': give it a valid id here and in its "
+		              "children");
 	if (r->up_reason)
 		add_todo_line(f, "upgrade", r->up_reason, r->up_detail);
 	if (r->down_reason)
