@@ -191,7 +191,7 @@ static size_t count_sql_files(const char *dir)
 static bool connects(const char *command)
 {
 	static const char *const names[] = {"up",     "upgrade", "down",  "downgrade", "redo",
-	                                    "status", "current", "stamp", "check"};
+	                                    "status", "current", "stamp", "check",     "adopt"};
 	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
 		if (strcmp(command, names[i]) == 0)
 			return true;
@@ -1262,6 +1262,111 @@ static void test_stamp(void **state)
 	TABLE(p, "tags");
 }
 
+/* ==================================================================== adopt */
+
+static void test_adopt(void **state)
+{
+	proj *p = *state;
+	three(p);
+	RUN(p, "up", R1); /* a database, with an empty version table */
+	RUN(p, "down", "base");
+	free(q(p, "CREATE TABLE alembic_version (version_num varchar(32) NOT NULL PRIMARY KEY)"));
+	free(q(p, "INSERT INTO alembic_version (version_num) VALUES ('" R2 "')"));
+	/* A revision that no file has: refused before anything is written. */
+	free(q(p, "CREATE TABLE stale_version (version_num varchar(32) NOT NULL)"));
+	free(q(p, "INSERT INTO stale_version (version_num) VALUES ('deadbeef0000')"));
+	REJECT(p, 2, "stale_version names revision deadbeef0000, which no migration file has",
+	       "adopt", "--alembic-table", "stale_version");
+	REJECT(p, 2, "nope", "adopt", "--alembic-table", "nope");
+	REJECT(p, 2, "--alembic-table needs a table name", "adopt", "--alembic-table");
+
+	tu_result r = EXPECT(p, 0, "adopt");
+	LINE_HAS(r.err, R1, "stamped");
+	LINE_HAS(r.err, R2, "stamped");
+	tu_result_free(&r);
+	ROWS(p, R1 "\n" R2);  /* what alembic_version names, and its ancestors */
+	NO_TABLE(p, "users"); /* no migration SQL ran */
+	QUERY(p, "SELECT version_num FROM alembic_version", R2); /* left in place */
+	char *sum = row_value(p, "checksum", R2), *down = row_value(p, "down_sql", R2);
+	char expect[VMIG_CHECKSUM_HEX];
+	vmig_checksum(R2_UP, R2_DOWN, expect);
+	assert_string_equal(sum, expect);
+	assert_string_equal(down, R2_DOWN "\n");
+	free(sum);
+	free(down);
+
+	/* Run again: nothing to do, nothing written. */
+	char *before = snap(p);
+	r = EXPECT(p, 0, "adopt");
+	assert_contains(r.err, "nothing to do");
+	tu_result_free(&r);
+	assert_unchanged(p, before, HERE);
+	free(before);
+
+	/* Then vmig carries on from there. */
+	RUN(p, "up");
+	ROWS(p, R1 "\n" R2 "\n" R3);
+	TABLE(p, "tags");
+	RUN(p, "check");
+}
+
+/* ========================================================== offline SQL */
+
+/* --sql connects to nothing: the database is not even created or opened. */
+static void test_sql_writes_a_script_and_changes_nothing(void **state)
+{
+	proj *p = *state;
+	three(p);
+	char *before = snap(p);
+	tu_result r = EXPECT(p, 0, "up", "--sql");
+	assert_contains(r.out, "offline script");
+	assert_contains(r.out, "vmig_version");
+	assert_contains(r.out, "-- apply revision " R1 ": create users");
+	assert_contains(r.out, "CREATE TABLE tags");
+	assert_not_contains(r.out, p->url);
+	tu_result_free(&r);
+	r = EXPECT(p, 0, "down", "--sql", R3 ":" R1);
+	assert_contains(r.out, "DROP TABLE tags;");
+	assert_contains(r.out, "DROP INDEX posts_user;");
+	assert_not_contains(r.out, "DROP TABLE users;");
+	tu_result_free(&r);
+	r = EXPECT(p, 0, "stamp", "--sql", R1 ":" R3);
+	assert_not_contains(r.out, "CREATE TABLE tags"); /* stamp runs no SQL */
+	tu_result_free(&r);
+	assert_unchanged(p, before, HERE);
+	free(before);
+
+	REJECT(p, 2, "unknown revision", "up", "--sql", "zzz:head");
+	REJECT(p, 2, "unknown revision", "up", "--sql", R1 ":zzz");
+	/* Transaction control in a transactional revision is refused with its line. */
+	revspec bad = {"5e00ee000005",   R3,   "bad", "CREATE TABLE t5 (id integer);\nCOMMIT;",
+	               "DROP TABLE t5;", false};
+	write_rev(p, &bad);
+	r = EXPECT(p, 2, "up", "--sql");
+	assert_contains(r.err, "_bad.sql:7");
+	assert_contains(r.err, "no script was written");
+	assert_string_equal(r.out, "");
+	tu_result_free(&r);
+}
+
+/* An imported revision left for a person stops every command that reads the files. */
+static void test_todo_file_stops_everything(void **state)
+{
+	proj *p = *state;
+	three(p);
+	char *path = malloc(strlen(p->mig) + 64);
+	sprintf(path, "%s/5e00ee000005_data.sql.todo", p->mig);
+	tu_write("/", path, "-- vmig:revision 5e00ee000005\n-- vmig:up\n");
+	REJECT(p, 2, "5e00ee000005_data.sql.todo: an imported revision", "up");
+	tu_result r = run_args(p, false, NULL, ARGS("validate", "--dir", p->mig));
+	STATUS(r, 2);
+	assert_contains(r.err, ".sql.todo");
+	tu_result_free(&r);
+	unlink(path);
+	free(path);
+	RUN(p, "up");
+}
+
 /* ========================================================= validate, check */
 
 static void test_validate(void **state)
@@ -2084,6 +2189,9 @@ int cli_suite_run(const tu_backend *backend)
 	    T(test_merge_heads),
 	    T(test_merge_refuses_an_ancestor_as_parent),
 	    T(test_stamp),
+	    T(test_adopt),
+	    T(test_sql_writes_a_script_and_changes_nothing),
+	    T(test_todo_file_stops_everything),
 	    T(test_validate),
 	    T(test_check),
 	    T(test_failure_mid_run),
