@@ -362,6 +362,18 @@ static int sqlite_read_column(vmig_conn *c, const char *table, const char *colum
 		return rc;
 	if (missing)
 		return vmig_fail(err, VMIG_ERR_INPUT, "%s: no such database file", sc->path);
+	/* SQLite reads a double-quoted name that is no column as a string: ask first. */
+	sqlite3_stmt *probe = NULL;
+	bool has_column =
+	    sqlite3_prepare_v2(sc->db, "SELECT 1 FROM pragma_table_info(?1) WHERE name = ?2", -1,
+	                       &probe, NULL) == SQLITE_OK &&
+	    sqlite3_bind_text(probe, 1, table, -1, SQLITE_STATIC) == SQLITE_OK &&
+	    sqlite3_bind_text(probe, 2, column, -1, SQLITE_STATIC) == SQLITE_OK &&
+	    sqlite3_step(probe) == SQLITE_ROW;
+	sqlite3_finalize(probe);
+	if (!has_column)
+		return vmig_fail(err, VMIG_ERR_INPUT, "%s: no table %s with a column %s", sc->path,
+		                 table, column);
 	char *qt = vmig_sqlite_quote_ident(table, ""), *qc = vmig_sqlite_quote_ident(column, "");
 	char *sql = xasprintf("SELECT CAST(%s AS TEXT) FROM %s WHERE %s IS NOT NULL", qc, qt, qc);
 	sqlite3_stmt *st = NULL;

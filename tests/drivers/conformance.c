@@ -352,6 +352,7 @@ static void test_driver_table(void **state)
 	assert_non_null(D->commit);
 	assert_non_null(D->rollback);
 	assert_non_null(D->apply);
+	assert_non_null(D->read_column);
 	print_message("[   INFO   ] %s: caps%s%s%s%s, max_identifier %zu\n", D->name,
 	              D->caps & VMIG_CAP_TRANSACTIONAL_DDL ? " transactional-ddl" : "",
 	              D->caps & VMIG_CAP_SESSION_LOCK ? " session-lock" : "",
@@ -1319,6 +1320,156 @@ static void test_password_never_in_messages(void **state)
 	free(url);
 }
 
+/* ------------------------------------------------- other tools' tables */
+
+static void test_read_column(void **state)
+{
+	fx *f = *state;
+	if (H->create)
+		H->create(f->url);
+	raw_exec(f, "CREATE TABLE other_version (version_num varchar(32))");
+	raw_exec(f, "INSERT INTO other_version (version_num) VALUES ('b2'), (NULL), ('a1')");
+	vmig_conn *c = conn(f, 1);
+	char *before = H->db->snapshot(f->url);
+	char **v = NULL;
+	size_t n = 9;
+	vmig_error err = {0};
+	must(D->read_column(c, "other_version", "version_num", &v, &n, &err), &err, "read_column");
+	assert_int_equal(n, 2); /* NULL left out, sorted */
+	assert_string_equal(v[0], "a1");
+	assert_string_equal(v[1], "b2");
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+	assert_int_equal(D->read_column(c, "no_such_table", "version_num", &v, &n, &err),
+	                 VMIG_ERR_INPUT);
+	assert_non_null(strstr(err.msg, "no_such_table"));
+	assert_int_equal(n, 0);
+	assert_int_equal(D->read_column(c, "other_version", "no_such_column", &v, &n, &err),
+	                 VMIG_ERR_INPUT);
+	D->close(c);
+	char *after = H->db->snapshot(f->url);
+	assert_string_equal(before, after); /* changes nothing */
+	free(before);
+	free(after);
+}
+
+/* ------------------------------------------------------------ scripts */
+
+static int script(const vmig_conn_opts *o, enum vmig_script_call call, const char *sql,
+                  enum vmig_txn txn, enum vmig_row_op op, const vmig_applied *row, vmig_buf *out,
+                  size_t *off, vmig_error *err)
+{
+	vmig_change chg = {.struct_version = VMIG_CHANGE_VERSION,
+	                   .sql = sql,
+	                   .sql_len = sql ? strlen(sql) : 0,
+	                   .txn = txn,
+	                   .op = op,
+	                   .row = row};
+	return D->script(o, call, call == VMIG_SCRIPT_APPLY ? &chg : NULL, out, off, err);
+}
+
+/*
+ * A script does on the database what the calls it stands for do: run
+ * through the driver as SQL outside any transaction, it leaves the tables
+ * and the rows that lock, prepare and apply would have.
+ */
+static void test_script_does_what_apply_does(void **state)
+{
+	fx *f = *state;
+	if (!D->script) {
+		print_message("[   INFO   ] %s writes no offline scripts\n", D->name);
+		return;
+	}
+	vmig_conn_opts o = opts_for("vmig_version", NULL, 5);
+	vmig_buf b = {0};
+	vmig_error err = {0};
+	size_t off;
+	vmig_applied r1 = row_for("s1"), r2 = row_for("s2");
+	r2.transactional = false;
+	r2.down_sql = "it's a 'quoted' \\ down;";
+	static const enum vmig_script_call calls[] = {
+	    VMIG_SCRIPT_LOCK,  VMIG_SCRIPT_BEGIN, VMIG_SCRIPT_PREPARE, VMIG_SCRIPT_COMMIT,
+	    VMIG_SCRIPT_BEGIN, VMIG_SCRIPT_APPLY, VMIG_SCRIPT_COMMIT};
+	for (size_t i = 0; i < sizeof calls / sizeof calls[0]; i++)
+		must(script(&o, calls[i], "CREATE TABLE s1 (x integer)", VMIG_TXN_OWN,
+		            VMIG_ROW_INSERT_APPLIED, &r1, &b, &off, &err),
+		     &err, "script");
+	must(script(&o, VMIG_SCRIPT_APPLY, NULL, VMIG_TXN_OWN, VMIG_ROW_INSERT_IN_PROGRESS, &r2, &b,
+	            &off, &err),
+	     &err, "script in progress");
+	must(script(&o, VMIG_SCRIPT_APPLY, "CREATE TABLE s2 (x integer); -- no newline",
+	            VMIG_TXN_NONE, VMIG_ROW_SET_APPLIED, &r2, &b, &off, &err),
+	     &err, "script none");
+	must(
+	    script(&o, VMIG_SCRIPT_UNLOCK, NULL, VMIG_TXN_OWN, VMIG_ROW_NONE, NULL, &b, &off, &err),
+	    &err, "script unlock");
+	/* Transaction control is refused as apply refuses it, at its offset. */
+	vmig_buf ignored = {0};
+	const char *bad = "CREATE TABLE s3 (x integer);\nCOMMIT;";
+	assert_int_equal(script(&o, VMIG_SCRIPT_APPLY, bad, VMIG_TXN_OWN, VMIG_ROW_INSERT_APPLIED,
+	                        &r1, &ignored, &off, &err),
+	                 VMIG_ERR_INPUT);
+	assert_int_equal(off, offset_of(bad, "COMMIT"));
+	vmig_buf_free(&ignored);
+
+	vmig_conn *c = conn(f, 5);
+	must(apply(c, vmig_buf_str(&b), VMIG_TXN_NONE, VMIG_ROW_NONE, NULL, &off, &err), &err,
+	     "running the script");
+	assert_true(table_exists(f, "s1"));
+	assert_true(table_exists(f, "s2"));
+	vmig_applied_set set;
+	read_all(c, false, &set);
+	assert_int_equal(set.n, 2);
+	for (size_t i = 0; i < 2; i++) {
+		const vmig_applied *want = i ? &r2 : &r1, *got = &set.rows[i];
+		assert_string_equal(got->revision, want->revision);
+		assert_string_equal(got->parents, want->parents);
+		assert_string_equal(got->message, want->message);
+		assert_string_equal(got->checksum, want->checksum);
+		assert_string_equal(got->down_sql, want->down_sql);
+		assert_int_equal(got->transactional, want->transactional);
+		assert_false(got->dirty);
+		assert_int_equal(got->seq, (long long)i + 1);
+		assert_int_equal(strlen(got->applied_at), 24); /* 2024-01-02T03:04:05.006Z */
+	}
+	vmig_applied_free(&set);
+	/* A second run of the same script fails on the rows already there,
+	 * changing nothing: it is for a database at FROM only. */
+	D->close(c);
+	vmig_buf_free(&b);
+}
+
+/* ------------------------------------------------------------ schema dumps */
+
+static void test_dump_schema(void **state)
+{
+	fx *f = *state;
+	if (!D->dump_schema) {
+		print_message("[   INFO   ] %s cannot dump a schema\n", D->name);
+		return;
+	}
+	vmig_conn *c = conn(f, 1);
+	must_prepare(c);
+	D->close(c);
+	raw_exec(f, "CREATE TABLE kept (id integer PRIMARY KEY, name text NOT NULL)");
+	raw_exec(f, "CREATE INDEX kept_name ON kept (name)");
+	raw_exec(f, "CREATE TABLE alembic_version (version_num varchar(32) NOT NULL)");
+	const char *exclude[] = {"alembic_version", "vmig_version", "vmig_version_meta", NULL};
+	vmig_buf a = {0}, b = {0};
+	vmig_error err = {0};
+	must(D->dump_schema(f->url, exclude, &a, &err), &err, "dump_schema");
+	must(D->dump_schema(f->url, exclude, &b, &err), &err, "dump_schema again");
+	const char *s = vmig_buf_str(&a);
+	assert_non_null(strstr(s, "kept"));
+	assert_non_null(strstr(s, "kept_name"));
+	assert_null(strstr(s, "alembic_version"));
+	assert_null(strstr(s, "vmig_version"));
+	assert_string_equal(s, vmig_buf_str(&b)); /* the same database, the same text */
+	vmig_buf_free(&a);
+	vmig_buf_free(&b);
+}
+
 /* ------------------------------------------------------------------ run */
 
 #define T(f) cmocka_unit_test_prestate_setup_teardown(f, setup, teardown, (void *)#f)
@@ -1353,6 +1504,9 @@ int conformance_run(const conf_harness *h)
 	    T(test_version_table_schema),
 	    T(test_longest_table_name),
 	    T(test_password_never_in_messages),
+	    T(test_read_column),
+	    T(test_script_does_what_apply_does),
+	    T(test_dump_schema),
 	};
 	H = h;
 	char title[64];
