@@ -7,6 +7,7 @@
 #include "revision.h"
 #include "subprocess.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -502,8 +503,72 @@ static int write_whole(const char *path, const char *text, vmig_error *err)
 	return rc;
 }
 
+/* A file of the migrations directory: its name and the id it declares. */
+typedef struct present {
+	char *name, *id, *text;
+} present;
+
+/* The id after "-- vmig:revision " on a line of its own, or NULL. */
+static char *declared_id(const char *text)
+{
+	for (const char *line = text; line && *line;) {
+		if (strncmp(line, "-- vmig:revision ", 17) == 0) {
+			size_t n = strcspn(line + 17, " \t\r\n");
+			return xstrndup(line + 17, n);
+		}
+		line = strchr(line, '\n');
+		line = line ? line + 1 : NULL;
+	}
+	return NULL;
+}
+
+/* The .sql and .sql.todo files directly in dir, with their ids. */
+static present *list_present(const char *dir, size_t *n)
+{
+	present *out = NULL;
+	size_t cap = 0;
+	*n = 0;
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	while (d && (de = readdir(d)) != NULL) {
+		size_t len = strlen(de->d_name);
+		bool sql = len > 4 && strcmp(de->d_name + len - 4, ".sql") == 0;
+		bool todo = len > 9 && strcmp(de->d_name + len - 9, ".sql.todo") == 0;
+		if (de->d_name[0] == '.' || (!sql && !todo))
+			continue;
+		char *path = xasprintf("%s/%s", dir, de->d_name);
+		char *text = read_existing(path);
+		free(path);
+		char *id = text ? declared_id(text) : NULL;
+		if (!id) {
+			free(text);
+			continue;
+		}
+		XGROW(out, cap, *n + 1);
+		out[(*n)++] = (present){xstrdup(de->d_name), id, text};
+	}
+	if (d)
+		closedir(d);
+	return out;
+}
+
+/* A file other than f's own two names that declares f's revision. */
+static const present *same_revision(const vmig_import_file *f, const present *have, size_t n)
+{
+	size_t base = strlen(f->name) - (f->todo ? 5 : 0); /* without ".todo" */
+	for (size_t i = 0; f->rev && i < n; i++) {
+		bool own =
+		    strncmp(have[i].name, f->name, base) == 0 &&
+		    (have[i].name[base] == '\0' || strcmp(have[i].name + base, ".todo") == 0);
+		if (!own && strcmp(have[i].id, f->rev->id) == 0)
+			return &have[i];
+	}
+	return NULL;
+}
+
 /* What stands in the way of f in dir, appended to problems; sets f->outcome. */
-static void check_one(const char *dir, vmig_import_file *f, vmig_buf *problems)
+static void check_one(const char *dir, vmig_import_file *f, const present *have_all, size_t nhave,
+                      vmig_buf *problems)
 {
 	char *path = xasprintf("%s/%s", dir, f->name);
 	/* The other spelling: .sql for a .sql.todo, and the other way round. */
@@ -522,6 +587,15 @@ static void check_one(const char *dir, vmig_import_file *f, vmig_buf *problems)
 		vmig_buf_printf(problems,
 		                "\n  %s is still there: it now renders, as %s; remove the .todo",
 		                other, path);
+	const present *renamed =
+	    f->outcome == VMIG_IMPORT_WRITTEN && !have ? same_revision(f, have_all, nhave) : NULL;
+	size_t len = renamed ? strlen(renamed->name) : 0;
+	bool renamed_sql = renamed && len > 4 && strcmp(renamed->name + len - 4, ".sql") == 0;
+	if (renamed && ((f->todo && renamed_sql) || strcmp(renamed->text, f->text) == 0))
+		f->outcome = f->todo ? VMIG_IMPORT_RESOLVED : VMIG_IMPORT_UNCHANGED; /* renamed */
+	else if (renamed)
+		vmig_buf_printf(problems, "\n  %s/%s already holds revision %s, and differs", dir,
+		                renamed->name, f->rev->id);
 	free(have);
 	free(path);
 	free(other);
@@ -534,8 +608,16 @@ int vmig_import_write(const char *dir, vmig_import_file *files, size_t n, vmig_e
 		return vmig_fail(err, VMIG_ERR_RUNTIME,
 		                 "%s: cannot create the migrations directory: %s", dir,
 		                 strerror(errno));
+	size_t nhave;
+	present *have = list_present(dir, &nhave);
 	for (size_t i = 0; i < n; i++)
-		check_one(dir, &files[i], &problems);
+		check_one(dir, &files[i], have, nhave, &problems);
+	for (size_t i = 0; i < nhave; i++) {
+		free(have[i].name);
+		free(have[i].id);
+		free(have[i].text);
+	}
+	free(have);
 	if (problems.len) {
 		int rc = vmig_fail(err, VMIG_ERR_INPUT,
 		                   "the import would overwrite files that differ, so it wrote "

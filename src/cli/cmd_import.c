@@ -189,9 +189,8 @@ static void report(cli_ctx *ctx, const vmig_alembic_history *h, const vmig_impor
 		       written ? "written" : "unchanged", ms);
 	else
 		printf("import: %zu Alembic revision(s) into %s: %zu file(s) written, %zu "
-		       "unchanged, %zu need a person (.sql.todo)%s (%.0f ms)\n",
-		       h->n, ctx->cfg.migrations_dir, written, unchanged, todo,
-		       resolved ? ", the others' .sql written by hand kept" : "", ms);
+		       "unchanged, %zu resolved by hand, %zu need a person (.sql.todo) (%.0f ms)\n",
+		       h->n, ctx->cfg.migrations_dir, written, unchanged, resolved, todo, ms);
 	if (todo) {
 		printf("\nneeds a person (%zu):", todo);
 		report_todos(files, n);
