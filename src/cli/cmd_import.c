@@ -109,6 +109,11 @@ static int baseline(cli_ctx *ctx, const vmig_alembic_history *h, const char *url
 	char **ids = NULL;
 	size_t n = 0;
 	rc = db.driver->read_column(db.conn, "alembic_version", "version_num", &ids, &n, &err);
+	if (rc)
+		vmig_error_prefix(&err,
+		                  "--baseline: %s is not a database that Alembic migrated (it has no "
+		                  "readable alembic_version)",
+		                  db.redacted_url);
 	if (rc == VMIG_OK && (n != 1 || strcmp(ids[0], head) != 0))
 		rc = vmig_fail(&err, VMIG_ERR_INPUT,
 		               "--baseline: the database %s is at %s, not at the Alembic head %s: "
