@@ -24,6 +24,7 @@ COPY CMakeLists.txt ./
 COPY src ./src
 COPY drivers ./drivers
 COPY doc ./doc
+COPY share ./share
 RUN cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DVMIG_TESTS=OFF -DCMAKE_INSTALL_PREFIX=/opt/vmig \
  && cmake --build build -j"$(nproc)" \
  && cmake --install build \

@@ -53,6 +53,16 @@ cmake --install "$work/build" >/dev/null
 "$prefix/bin/vmig" --version | grep -q '^vmig ' || fail "installed vmig --version"
 echo "ok: built, installed, $("$prefix/bin/vmig" --version)"
 
+# `vmig import alembic` finds the helper that cmake --install put in share/vmig
+# (the installed tree has no build directory beside it).
+[ -f "$prefix/share/vmig/alembic_render.py" ] || fail "share/vmig/alembic_render.py was not installed"
+"$prefix/bin/vmig" import alembic "$src/tests/alembic/project" -d sqlite:// \
+	--python /usr/bin/python3 --dir "$work/imported" >"$work/import.out" ||
+	fail "the installed vmig could not import the test Alembic project: $(cat "$work/import.out")"
+grep -q '^import: 8 Alembic revision(s)' "$work/import.out" ||
+	fail "the installed vmig's import report: $(cat "$work/import.out")"
+echo "ok: the installed vmig imports an Alembic project with its installed helper"
+
 module=$(find "$prefix" -name 'vmig_postgres.so' | head -n 1)
 [ -n "$module" ] || fail "the PostgreSQL module was not installed"
 closure=$(apt-cache depends --recurse --no-recommends --no-suggests --no-conflicts \
