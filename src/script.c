@@ -179,7 +179,9 @@ static int load_from(script_conn *sc, const char *from, vmig_error *err)
 	for (char *save = NULL, *t = strtok_r(list, ",", &save); t && rc == VMIG_OK;
 	     t = strtok_r(NULL, ",", &save)) {
 		vmig_plan plan = {0};
-		if (strcmp(t, "base") == 0)
+		t += strspn(t, " "); /* "a, b" as well as "a,b" */
+		t[strcspn(t, " ")] = '\0';
+		if (!*t || strcmp(t, "base") == 0)
 			continue;
 		rc = vmig_plan_up(g, applied, t, &plan, err);
 		for (size_t i = 0; rc == VMIG_OK && i < plan.n; i++) {
