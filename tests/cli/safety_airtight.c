@@ -323,3 +323,36 @@ static void test_sqlite_lock_released_last(void **state)
 		FAIL("strace shows %d descriptors of %s and no flock:\n%s", opened, path, t);
 	assert_string_equal(versions(f->url), "r1");
 }
+
+/*
+ * PostgreSQL: an offline script takes the very lock that online runs take
+ * (same key, computed by the server from where the version table
+ * resolves), so a script being applied and a migrate container starting
+ * serialize.  The script's own lock statement is run on a connection of
+ * the test's; an online `up` then waits for it and gives up after
+ * lock_timeout; once the connection is gone, `up` runs.
+ */
+static void test_offline_script_takes_the_online_lock(void **state)
+{
+	fx *f = fx_open(state, "offline_lock");
+	write_rev(f->dir, "001_r1.sql", "r1", NULL, NULL, "CREATE TABLE t1 (x int);", NULL);
+	tu_write(f->work, "vmig.yaml", "lock_timeout: 1\n");
+	tu_result script = VM(f, "up", "--sql");
+	expect_exit(&script, 0, "up --sql");
+	const char *lock =
+	    strstr(script.out, "DO $vmig$ BEGIN PERFORM pg_catalog.set_config('lock_timeout'");
+	if (!lock)
+		FAIL("no lock statement in the script:\n%s", script.out);
+	char *stmt = keep(strndup(lock, strcspn(lock, "\n")));
+	PGconn *holder = PQconnectdb(f->url);
+	PGresult *res = PQexec(holder, stmt);
+	if (PQresultStatus(res) != PGRES_COMMAND_OK)
+		FAIL("the script's lock statement failed: %s", PQerrorMessage(holder));
+	PQclear(res);
+	tu_result r = VM(f, "up");
+	expect_exit(&r, 1, "up while a script holds the lock");
+	assert_contains(r.err, "waiting for the migration lock");
+	PQfinish(holder); /* the session lock goes with its connection */
+	r = VM(f, "up");
+	expect_exit(&r, 0, "up once the script's session is gone");
+}

@@ -19,6 +19,7 @@
 #include "testutil.h"
 
 #include <arpa/inet.h>
+#include <libpq-fe.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -1288,6 +1289,8 @@ int safety_suite_run(const tu_backend *b)
 	    cmocka_unit_test_setup_teardown(test_passwords_never_shown, fx_setup, fx_teardown),
 	    cmocka_unit_test_setup_teardown(test_search_path_changed, fx_setup, fx_teardown),
 	    cmocka_unit_test_setup_teardown(test_pg_transaction_check, fx_setup, fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_offline_script_takes_the_online_lock, fx_setup,
+	                                    fx_teardown),
 	};
 	char name[64];
 	snprintf(name, sizeof name, "safety (%s)", b->name);
