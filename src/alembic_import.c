@@ -601,10 +601,30 @@ static void check_one(const char *dir, vmig_import_file *f, const present *have_
 	free(other);
 }
 
+/* mkdir -p: dir and the folders above it that are missing. */
+static int make_dirs(const char *dir)
+{
+	if (exists(dir))
+		return 0;
+	char *copy = xstrdup(dir);
+	for (char *p = copy + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (!exists(copy) && mkdir(copy, 0755) != 0 && errno != EEXIST) {
+			free(copy);
+			return -1;
+		}
+		*p = '/';
+	}
+	free(copy);
+	return mkdir(dir, 0755) != 0 && errno != EEXIST ? -1 : 0;
+}
+
 int vmig_import_write(const char *dir, vmig_import_file *files, size_t n, vmig_error *err)
 {
 	vmig_buf problems = {0};
-	if (!exists(dir) && mkdir(dir, 0755) != 0)
+	if (make_dirs(dir) != 0)
 		return vmig_fail(err, VMIG_ERR_RUNTIME,
 		                 "%s: cannot create the migrations directory: %s", dir,
 		                 strerror(errno));

@@ -110,10 +110,11 @@ static int baseline(cli_ctx *ctx, const vmig_alembic_history *h, const char *url
 	size_t n = 0;
 	rc = db.driver->read_column(db.conn, "alembic_version", "version_num", &ids, &n, &err);
 	if (rc)
-		vmig_error_prefix(&err,
-		                  "--baseline: %s is not a database that Alembic migrated (it has no "
-		                  "readable alembic_version)",
-		                  db.redacted_url);
+		vmig_error_prefix(
+		    &err,
+		    "--baseline: %s is not a database that Alembic migrated (it has no "
+		    "readable alembic_version)",
+		    db.redacted_url);
 	if (rc == VMIG_OK && (n != 1 || strcmp(ids[0], head) != 0))
 		rc = vmig_fail(&err, VMIG_ERR_INPUT,
 		               "--baseline: the database %s is at %s, not at the Alembic head %s: "
@@ -243,9 +244,6 @@ static int parse_args(cli_ctx *ctx, int argc, char **argv, const char **dir, con
 	if (!*dir)
 		return cli_usage_error(ctx, "give the Alembic project's folder: `vmig import "
 		                            "alembic DIR` (the folder of alembic.ini)");
-	if (ctx->opt.wait)
-		return cli_usage_error(ctx, "the import connects to nothing but --baseline's "
-		                            "database, so --wait does not apply");
 	return 0;
 }
 

@@ -18,13 +18,14 @@
 /* What a command does, and so which common options mean something to it. */
 enum cmd_needs {
 	USE_FILES = 1 << 0,    /* reads the config and the migrations: -c, --dir */
-	USE_DATABASE = 1 << 1, /* connects: -d, --wait */
+	USE_DATABASE = 1 << 1, /* names a database: -d */
 	USE_RUN = 1 << 2,      /* runs revisions in transactions: --single-transaction */
 	USE_JSON = 1 << 3,     /* has machine output: --json */
 	USE_SQL = 1 << 4,      /* can print its SQL instead of running it: --sql */
+	USE_CONNECT = 1 << 5,  /* connects, so it can wait for the server: --wait */
 };
 
-#define DB_READ (USE_FILES | USE_DATABASE)
+#define DB_READ (USE_FILES | USE_DATABASE | USE_CONNECT)
 
 struct cmd_struct {
 	const char *name;
@@ -104,7 +105,7 @@ static const struct common_option {
     [OPT_SINGLE_TRANSACTION] = {NULL, "--single-transaction", NO_VALUE, USE_RUN, false,
                                 "      --single-transaction run the whole of up/down/redo in "
                                 "one transaction\n"},
-    [OPT_WAIT] = {NULL, "--wait", OPTIONAL_VALUE, USE_DATABASE, true,
+    [OPT_WAIT] = {NULL, "--wait", OPTIONAL_VALUE, USE_CONNECT, true,
                   "      --wait[=SECONDS]     retry connecting until the database is up\n"
                   "                           (default: the config's wait_timeout, 30)\n"},
     [OPT_SQL] = {NULL, "--sql", NO_VALUE, USE_SQL, false,
