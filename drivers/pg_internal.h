@@ -125,8 +125,8 @@ void pg_add_create_tables(vmig_buf *q, const pg_conn *c, bool set_shape);
 const char *pg_row_op_verb(enum vmig_row_op op);
 int pg_read_applied(vmig_conn *vc, bool ids_only, vmig_applied_set *set, vmig_error *err);
 int pg_prepare(vmig_conn *vc, vmig_error *err);
-int pg_read_column(vmig_conn *vc, const char *table, const char *column, char ***values,
-                   size_t *n, vmig_error *err);
+int pg_read_column(vmig_conn *vc, const char *table, const char *column, char ***values, size_t *n,
+                   vmig_error *err);
 
 /* ---- pg_lock.c ---- */
 

@@ -84,8 +84,9 @@ void vmig_import_render_baseline(const char *id, const char *schema, const char 
  * revision id it declares), and so is a .sql.todo whose revision a person
  * has written as a .sql; any other file in the way (different contents, the
  * same revision differing under another name, or a .sql.todo where the .sql
- * is to go) is VMIG_ERR_INPUT naming every one, and then nothing is written.  Each file is written whole (a temporary file
- * renamed into place).
+ * is to go) is VMIG_ERR_INPUT naming every one, and then nothing is
+ * written.  Each file is written whole (a temporary file renamed into
+ * place).
  */
 int vmig_import_write(const char *dir, vmig_import_file *files, size_t n, vmig_error *err);
 void vmig_import_file_free(vmig_import_file *f);
