@@ -9,6 +9,15 @@
  * sends), the time of each row (clock_timestamp()), and the wait for the run
  * lock, bounded by lock_timeout as online runs are.
  *
+ * Online, the driver resolves where the version table lives once and then
+ * names it qualified, so a revision that changes search_path for the session
+ * (SET search_path, pg_dump's set_config) cannot move it.  A script cannot
+ * name a schema it learns only when it runs, so it keeps the search_path it
+ * started with in the setting vmig.search_path (taken with the lock) and
+ * puts it back, for the rest of the transaction only, before each
+ * bookkeeping statement and the unlock: the revisions' own change of the
+ * session's search_path stays in force after them, as online.
+ *
  * The transaction check that online runs add after a revision's SQL is not
  * written: the script is a review copy, and the text check below refuses
  * transaction control as apply() does.  psql splits the script itself, so
@@ -59,6 +68,17 @@ static void free_offline_conn(pg_conn *c)
 	free(c->table_shown);
 }
 
+/* The search_path the script started with, for the rest of the transaction
+ * (nothing when the version table is named with its schema). */
+#define RESTORE_SEARCH_PATH                                                                        \
+	"PERFORM pg_catalog.set_config('search_path', "                                            \
+	"pg_catalog.current_setting('vmig.search_path'), true); "
+
+static const char *restore_search_path(const pg_conn *c)
+{
+	return c->schema ? "" : RESTORE_SEARCH_PATH;
+}
+
 /* The run lock, waited for at most lock_timeout (a setting local to the
  * DO block's own transaction; the session lock outlives it). */
 static void add_lock(vmig_buf *out, pg_conn *c, bool take)
@@ -67,12 +87,18 @@ static void add_lock(vmig_buf *out, pg_conn *c, bool take)
 		vmig_buf_printf(out,
 		                "-- the migration lock (a session advisory lock), waiting at "
 		                "most %u s for another runner\n"
-		                "DO $vmig$ BEGIN PERFORM pg_catalog.set_config('lock_timeout', "
+		                "DO $vmig$ BEGIN %sPERFORM pg_catalog.set_config('lock_timeout', "
 		                "'%us', true); PERFORM pg_catalog.pg_advisory_lock(",
-		                c->lock_timeout, c->lock_timeout);
+		                c->lock_timeout,
+		                c->schema ? ""
+		                          : "PERFORM pg_catalog.set_config('vmig.search_path', "
+		                            "pg_catalog.current_setting('search_path'), false); ",
+		                c->lock_timeout);
 	else
-		vmig_buf_puts(out, "-- the migration lock, released\n"
-		                   "DO $vmig$ BEGIN PERFORM pg_catalog.pg_advisory_unlock(");
+		vmig_buf_printf(out,
+		                "-- the migration lock, released\n"
+		                "DO $vmig$ BEGIN %sPERFORM pg_catalog.pg_advisory_unlock(",
+		                restore_search_path(c));
 	pg_add_lock_key(out, c);
 	vmig_buf_puts(out, "); END $vmig$;\n");
 }
@@ -122,10 +148,18 @@ static int add_apply(vmig_buf *out, pg_conn *c, const vmig_change *chg, size_t *
 	if (rc || chg->op == VMIG_ROW_NONE)
 		return rc;
 	/* A transaction-off revision's statements each commit on their own:
-	 * its time is not measured offline. */
-	const char *duration = chg->sql && chg->txn != VMIG_TXN_NONE ? SCRIPT_DURATION : "0";
+	 * its time is not measured offline, and its row gets a transaction of
+	 * its own, for the search_path put back to be local to it. */
+	bool none = chg->txn == VMIG_TXN_NONE;
+	const char *duration = chg->sql && !none ? SCRIPT_DURATION : "0";
+	if (none && !c->schema)
+		vmig_buf_puts(out, "BEGIN;\n");
+	if (!c->schema)
+		vmig_buf_printf(out, "DO $vmig$ BEGIN %sEND $vmig$;\n", restore_search_path(c));
 	pg_add_row_op(out, c, chg, duration, SCRIPT_APPLIED_AT);
 	vmig_buf_puts(out, ";\n");
+	if (none && !c->schema)
+		vmig_buf_puts(out, "COMMIT;\n");
 	return VMIG_OK;
 }
 

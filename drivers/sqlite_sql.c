@@ -50,11 +50,28 @@ void vmig_sqlite_add_create_tables(vmig_buf *q, const char *table, const char *m
 	                meta, set_shape ? "REPLACE" : "IGNORE", meta, VMIG_TABLE_SHAPE);
 }
 
+/*
+ * A text literal.  The sqlite3 shell drops a CR before LF in what it reads,
+ * inside string literals too, so a CR is written as char(13), never raw:
+ * 'a' || char(13) || '<LF>b' for "a<CR><LF>b".
+ */
 static void add_text(vmig_buf *b, const char *s)
 {
-	char *q = sqlite3_mprintf("%Q", s); /* NULL for s == NULL becomes NULL */
-	vmig_buf_puts(b, q ? q : "NULL");
-	sqlite3_free(q);
+	if (!s) {
+		vmig_buf_puts(b, "NULL");
+		return;
+	}
+	for (bool first = true;; first = false) {
+		size_t n = strcspn(s, "\r");
+		char *q = sqlite3_mprintf("%.*Q", (int)n, s);
+		if (!first)
+			vmig_buf_puts(b, " || char(13) || ");
+		vmig_buf_puts(b, q ? q : "''");
+		sqlite3_free(q);
+		if (!s[n])
+			return;
+		s += n + 1;
+	}
 }
 
 static void add_value(vmig_buf *b, vmig_value v)
