@@ -372,16 +372,23 @@ static void put_header(vmig_buf *b, const vmig_alembic_rev *r, const vmig_import
 	}
 }
 
-static void put_section(vmig_buf *b, const char *name, const char *sql, const char *reason,
-                        const char *detail)
+/* A section; for one that failed, the reason, and that Alembic stopped
+ * there: what its function does after that point did not render either. */
+static void put_section(vmig_buf *b, const vmig_alembic_rev *r, bool down)
 {
-	vmig_buf_printf(b, "\n-- vmig:%s\n", name);
+	const char *reason = down ? r->down_reason : r->up_reason;
+	vmig_buf_printf(b, "\n-- vmig:%s\n", down ? "down" : "up");
 	if (reason) {
 		vmig_buf_printf(b, "-- TODO (%s): ", reason);
-		put_one_line(b, detail);
-		vmig_buf_putc(b, '\n');
+		put_one_line(b, down ? r->down_detail : r->up_detail);
+		vmig_buf_printf(b,
+		                "\n-- TODO: Alembic stopped there; what %s() does after that point "
+		                "is not below either: write it from ",
+		                down ? "downgrade" : "upgrade");
+		put_one_line(b, r->file ? r->file : "the Alembic file");
+		vmig_buf_puts(b, ". Below: the SQL that rendered before it.\n");
 	}
-	put_sql(b, sql);
+	put_sql(b, down ? r->down : r->up);
 }
 
 /* A file that vmig cannot read back is a todo too, saying why. */
@@ -400,8 +407,8 @@ static void render_text(const vmig_alembic_rev *r, vmig_import_file *f)
 {
 	vmig_buf b = {0};
 	put_header(&b, r, f);
-	put_section(&b, "up", r->up, r->up_reason, r->up_detail);
-	put_section(&b, "down", r->down, r->down_reason, r->down_detail);
+	put_section(&b, r, false);
+	put_section(&b, r, true);
 	free(f->text);
 	f->text = vmig_buf_detach(&b);
 }
@@ -503,6 +510,19 @@ static int write_whole(const char *path, const char *text, vmig_error *err)
 	return rc;
 }
 
+/* Whether two file texts are the same as the checksum sees them: a checkout
+ * with CRLF line ends, or an editor's trailing white space, is no change. */
+static bool same_text(const char *a, const char *b)
+{
+	vmig_buf na = {0}, nb = {0};
+	vmig_text_normalize(&na, a);
+	vmig_text_normalize(&nb, b);
+	bool same = na.len == nb.len && memcmp(vmig_buf_str(&na), vmig_buf_str(&nb), na.len) == 0;
+	vmig_buf_free(&na);
+	vmig_buf_free(&nb);
+	return same;
+}
+
 /* A file of the migrations directory: its name and the id it declares. */
 typedef struct present {
 	char *name, *id, *text;
@@ -577,7 +597,7 @@ static void check_one(const char *dir, vmig_import_file *f, const present *have_
 	f->outcome = VMIG_IMPORT_WRITTEN;
 	if (f->todo && exists(other))
 		f->outcome = VMIG_IMPORT_RESOLVED; /* a person has written its .sql */
-	else if (have && strcmp(have, f->text) == 0)
+	else if (have && same_text(have, f->text))
 		f->outcome = VMIG_IMPORT_UNCHANGED;
 	else if (have)
 		vmig_buf_printf(problems, "\n  %s differs from what the import writes", path);
@@ -591,7 +611,7 @@ static void check_one(const char *dir, vmig_import_file *f, const present *have_
 	    f->outcome == VMIG_IMPORT_WRITTEN && !have ? same_revision(f, have_all, nhave) : NULL;
 	size_t len = renamed ? strlen(renamed->name) : 0;
 	bool renamed_sql = renamed && len > 4 && strcmp(renamed->name + len - 4, ".sql") == 0;
-	if (renamed && ((f->todo && renamed_sql) || strcmp(renamed->text, f->text) == 0))
+	if (renamed && ((f->todo && renamed_sql) || same_text(renamed->text, f->text)))
 		f->outcome = f->todo ? VMIG_IMPORT_RESOLVED : VMIG_IMPORT_UNCHANGED; /* renamed */
 	else if (renamed)
 		vmig_buf_printf(problems, "\n  %s/%s already holds revision %s, and differs", dir,

@@ -428,7 +428,7 @@ void vmig_revision_free(vmig_revision *rev)
 }
 
 /* Appends norm(s) to b: see vmig_checksum in revision.h. */
-static void normalize(vmig_buf *b, const char *s)
+void vmig_text_normalize(vmig_buf *b, const char *s)
 {
 	size_t start = b->len;
 	const char *end = s + strlen(s), *next;
@@ -468,10 +468,10 @@ void vmig_checksum(const char *up_sql, const char *down_sql, char out[VMIG_CHECK
 	unsigned int mdlen = 0;
 	vmig_buf b = {0};
 
-	normalize(&b, up_sql ? up_sql : "");
+	vmig_text_normalize(&b, up_sql ? up_sql : "");
 	if (down_sql) {
 		vmig_buf_puts(&b, "\n-- vmig:down\n");
-		normalize(&b, down_sql);
+		vmig_text_normalize(&b, down_sql);
 	}
 	EVP_Digest(b.data ? b.data : "", b.len, md, &mdlen, EVP_sha256(), NULL);
 	vmig_buf_free(&b);

@@ -76,6 +76,10 @@ char *vmig_revision_slug(const char *message);
  */
 void vmig_checksum(const char *up_sql, const char *down_sql, char out[VMIG_CHECKSUM_HEX]);
 
+/* Appends norm(s) (above) to b: what the checksum sees of a text, so that
+ * two texts that differ only in line ends and trailing white space are one. */
+void vmig_text_normalize(vmig_buf *b, const char *s);
+
 /* Maps a byte offset into up_sql/down_sql to the file's line number (line ends as above). */
 int vmig_revision_line_at(const vmig_revision *rev, bool down, size_t offset);
 

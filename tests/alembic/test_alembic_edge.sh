@@ -54,6 +54,18 @@ for dialect in postgresql sqlite; do
 	"$vmig" import alembic "$project" -d "$dialect://" --python "$python" --dir "$dir" >"$out"
 	expect_line "$out" "0 file(s) written, 5 unchanged"
 	[ "$sum1" = "$(cd "$dir" && cat * | sha256sum)" ] || fail "$dialect: the second import changed files"
+	# A checkout with CRLF line ends and an editor's trailing blanks is no
+	# change either (the checksum's rule); a real edit is.
+	sed -i 's/$/  \r/' "$dir"/*
+	"$vmig" import alembic "$project" -d "$dialect://" --python "$python" --dir "$dir" >"$out" ||
+		fail "$dialect: the import refused a CRLF checkout of its own files"
+	expect_line "$out" "0 file(s) written, 5 unchanged"
+	echo "SELECT 1;" >>"$dir"/e1a000000001_core_table.sql
+	if "$vmig" import alembic "$project" -d "$dialect://" --python "$python" --dir "$dir" \
+		>"$out" 2>"$work/err"; then
+		fail "$dialect: an edited file was overwritten"
+	fi
+	expect_line "$work/err" "e1a000000001_core_table.sql differs"
 	echo "ok: $dialect: 1 revision imported, 4 .sql.todo with their reasons, idempotent"
 done
 
