@@ -657,7 +657,13 @@ if grep -rqF -- "$password" "$log"/baseline_pw* "$work/bl_pw"; then
 	grep -rF -- "$password" "$log"/baseline_pw* "$work/bl_pw" >&2
 	fail "the password appears in the output or the file"
 fi
-ok "6. baseline: one file ${head_rev}_baseline.sql ($baseline_ms ms), vmig up gives Alembic's schema, adopt + check; idempotent; SQLite; refused from a database behind head; a password over TCP never shown"
+# No pg_dump on PATH (the interpreter named in full, so that only pg_dump is missing).
+run baseline_no_pg_dump env PATH=/nonexistent "$vmig" import alembic "$proj" --baseline "$ref_url" \
+	--dir "$work/bl_nodump" --python "$python"
+[ "$rc" -eq 1 ] || { show baseline_no_pg_dump; fail "a baseline without pg_dump: exit $rc, expected 1"; }
+has baseline_no_pg_dump err "pg_dump is not on PATH"
+[ ! -e "$work/bl_nodump" ] || fail "the baseline without pg_dump wrote $work/bl_nodump"
+ok "6. baseline: one file ${head_rev}_baseline.sql ($baseline_ms ms), vmig up gives Alembic's schema, adopt + check; idempotent; SQLite; refused from a database behind head; a password over TCP never shown; no pg_dump: a clear error"
 
 echo "counts: $nrev Alembic revisions imported per dialect; todos: PostgreSQL 2 (7e3c9a51b2d8 up reads_database, c49d2f7a6e01 down unnamed_constraint), SQLite 3 (5c7e21a9d4f3 down, 7e3c9a51b2d8 up, c49d2f7a6e01 up+down: reads_database); imports $import_ms_total ms (both dialects)"
 echo "test_alembic: all passed in $(ms_since "$started") ms"
