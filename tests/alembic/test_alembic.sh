@@ -663,7 +663,23 @@ run baseline_no_pg_dump env PATH=/nonexistent "$vmig" import alembic "$proj" --b
 [ "$rc" -eq 1 ] || { show baseline_no_pg_dump; fail "a baseline without pg_dump: exit $rc, expected 1"; }
 has baseline_no_pg_dump err "pg_dump is not on PATH"
 [ ! -e "$work/bl_nodump" ] || fail "the baseline without pg_dump wrote $work/bl_nodump"
-ok "6. baseline: one file ${head_rev}_baseline.sql ($baseline_ms ms), vmig up gives Alembic's schema, adopt + check; idempotent; SQLite; refused from a database behind head; a password over TCP never shown; no pg_dump: a clear error"
+# A pg_dump older than the server: what PostgreSQL's pg_dump says then, from
+# a stand-in first on PATH (the suite has one server version only).
+mkdir -p "$work/old_pg_dump"
+cat >"$work/old_pg_dump/pg_dump" <<'SH'
+#!/bin/sh
+echo "pg_dump: error: aborting because of server version mismatch" >&2
+echo "pg_dump: detail: server version: 99.0; pg_dump version: 15.0" >&2
+exit 1
+SH
+chmod +x "$work/old_pg_dump/pg_dump"
+run baseline_old_pg_dump env PATH="$work/old_pg_dump:$PATH" "$vmig" import alembic "$proj" \
+	--baseline "$ref_url" --dir "$work/bl_olddump" --python "$python"
+[ "$rc" -eq 1 ] || { show baseline_old_pg_dump; fail "a baseline with an old pg_dump: exit $rc, expected 1"; }
+has baseline_old_pg_dump err "pg_dump is older than the server"
+has baseline_old_pg_dump err "server version: 99.0"
+[ ! -e "$work/bl_olddump" ] || fail "the baseline with an old pg_dump wrote $work/bl_olddump"
+ok "6. baseline: one file ${head_rev}_baseline.sql ($baseline_ms ms), vmig up gives Alembic's schema, adopt + check; idempotent; SQLite; refused from a database behind head; a password over TCP never shown; no pg_dump, or one older than the server: a clear error"
 
 echo "counts: $nrev Alembic revisions imported per dialect; todos: PostgreSQL 2 (7e3c9a51b2d8 up reads_database, c49d2f7a6e01 down unnamed_constraint), SQLite 3 (5c7e21a9d4f3 down, 7e3c9a51b2d8 up, c49d2f7a6e01 up+down: reads_database); imports $import_ms_total ms (both dialects)"
 echo "test_alembic: all passed in $(ms_since "$started") ms"
