@@ -49,6 +49,7 @@ enum key_id {
 	KEY_TRANSACTION_PER_MIGRATION,
 	KEY_LOCK_TIMEOUT,
 	KEY_WAIT_TIMEOUT,
+	KEY_TESTDB_POOL,
 	KEY_COUNT
 };
 
@@ -69,6 +70,7 @@ static const cyaml_schema_field_t schema_fields[] = {
     FIELD("transaction_per_migration", KEY_TRANSACTION_PER_MIGRATION),
     FIELD("lock_timeout", KEY_LOCK_TIMEOUT),
     FIELD("wait_timeout", KEY_WAIT_TIMEOUT),
+    FIELD("testdb_pool", KEY_TESTDB_POOL),
     CYAML_FIELD_END,
 };
 
@@ -110,33 +112,38 @@ static void set_string(char **slot, char *value)
 	*slot = value;
 }
 
-/* Digits only, so that neither "1.5" nor "0x10" nor "${VAR}" slips through. */
-static int parse_seconds(const char *s, unsigned *out, vmig_error *err)
+/* Digits only, so that neither "1.5" nor "0x10" nor "${VAR}" slips through;
+ * at most max.  what: "seconds", "ready copies", for the message. */
+static int parse_whole(const char *s, unsigned long max, const char *what, unsigned *out,
+                       vmig_error *err)
 {
 	size_t len = strlen(s);
-	unsigned long seconds = 0;
+	unsigned long n = 0;
 	vmig_buf scratch = {0};
 	int rc = VMIG_OK;
 
 	if (len == 0 || strspn(s, "0123456789") != len) {
 		rc = vmig_fail(
-		    err, VMIG_ERR_INPUT, "expected a whole number of seconds, got \"%s\"%s",
+		    err, VMIG_ERR_INPUT, "expected a whole number of %s, got \"%s\"%s", what,
 		    quoted(&scratch, s, len),
 		    strstr(s, "${") ? " (${VAR} is expanded in string values only)" : "");
 	} else {
-		for (const char *p = s; *p && seconds <= MAX_SECONDS; p++)
-			seconds = seconds * 10 + (unsigned long)(*p - '0');
-		if (seconds > MAX_SECONDS)
-			rc = vmig_fail(
-			    err, VMIG_ERR_INPUT,
-			    "expected a whole number of seconds up to %d (about %d days), "
-			    "got \"%s\"",
-			    MAX_SECONDS, MAX_SECONDS / 86400, quoted(&scratch, s, len));
+		for (const char *p = s; *p && n <= max; p++)
+			n = n * 10 + (unsigned long)(*p - '0');
+		if (n > max)
+			rc = vmig_fail(err, VMIG_ERR_INPUT,
+			               "expected a whole number of %s up to %lu, got \"%s\"", what,
+			               max, quoted(&scratch, s, len));
 		else
-			*out = (unsigned)seconds;
+			*out = (unsigned)n;
 	}
 	vmig_buf_free(&scratch);
 	return rc;
+}
+
+static int parse_seconds(const char *s, unsigned *out, vmig_error *err)
+{
+	return parse_whole(s, MAX_SECONDS, "seconds", out, err);
 }
 
 /* YAML 1.1's spellings; anything else is a typo rather than a quiet "true". */
@@ -266,6 +273,8 @@ static int apply_key(vmig_config *cfg, const struct expansion *env, int key, con
 		return parse_seconds(value, &cfg->lock_timeout, err);
 	case KEY_WAIT_TIMEOUT:
 		return parse_seconds(value, &cfg->wait_timeout, err);
+	case KEY_TESTDB_POOL:
+		return parse_whole(value, VMIG_MAX_TESTDB_POOL, "ready copies", &cfg->testdb_pool, err);
 	}
 	rc = vmig_env_expand(value, strlen(value), env->lookup, env->ctx, &expanded, NULL, NULL,
 	                     err);
@@ -837,6 +846,7 @@ static void set_defaults(vmig_config *cfg)
 	cfg->transaction_per_migration = true;
 	cfg->lock_timeout = VMIG_DEFAULT_LOCK_TIMEOUT;
 	cfg->wait_timeout = VMIG_DEFAULT_WAIT_TIMEOUT;
+	cfg->testdb_pool = VMIG_DEFAULT_TESTDB_POOL;
 }
 
 int vmig_config_parse(const char *name, const char *text, size_t len, vmig_env_lookup_fn *lookup,

@@ -19,6 +19,8 @@
 #define VMIG_DEFAULT_VERSION_TABLE "vmig_version"
 #define VMIG_DEFAULT_LOCK_TIMEOUT  60
 #define VMIG_DEFAULT_WAIT_TIMEOUT  30
+#define VMIG_DEFAULT_TESTDB_POOL   2
+#define VMIG_MAX_TESTDB_POOL       64
 
 /* What the command line says; NULL / false where it says nothing. */
 typedef struct vmig_config_overrides {
@@ -38,6 +40,7 @@ typedef struct vmig_config {
 	bool transaction_per_migration;
 	unsigned lock_timeout; /* seconds */
 	unsigned wait_timeout; /* seconds */
+	unsigned testdb_pool;  /* ready copies that `vmig testdb new` keeps */
 	/* Where the file set version_table and version_table_schema (0: it did
 	 * not), for errors found later against what the database can hold. */
 	unsigned version_table_line;

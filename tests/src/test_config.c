@@ -121,6 +121,7 @@ static void test_defaults_without_file(void **state)
 	assert_true(cfg.transaction_per_migration);
 	assert_int_equal(cfg.lock_timeout, 60);
 	assert_int_equal(cfg.wait_timeout, 30);
+	assert_int_equal(cfg.testdb_pool, 2);
 	vmig_config_free(&cfg);
 }
 
@@ -157,7 +158,8 @@ static void test_every_key_is_read(void **state)
 	                        "version_table_schema: ops\n"
 	                        "transaction_per_migration: false\n"
 	                        "lock_timeout: 5\n"
-	                        "wait_timeout: 0\n");
+	                        "wait_timeout: 0\n"
+	                        "testdb_pool: 5\n");
 	vmig_config cfg = load(NULL);
 
 	assert_string_equal(cfg.path, "vmig.yaml");
@@ -168,6 +170,7 @@ static void test_every_key_is_read(void **state)
 	assert_false(cfg.transaction_per_migration);
 	assert_int_equal(cfg.lock_timeout, 5);
 	assert_int_equal(cfg.wait_timeout, 0);
+	assert_int_equal(cfg.testdb_pool, 5);
 	vmig_config_free(&cfg);
 }
 
@@ -584,6 +587,9 @@ static const struct bad_case {
     {HEAD "lock_timeout: 0x10\n", 4, "lock_timeout", "got \"0x10\""},
     {HEAD "wait_timeout: 99999999999\n", 4, "wait_timeout", "up to"},
     {HEAD "wait_timeout: ${WAIT}\n", 4, "wait_timeout", "string values only"},
+    {HEAD "testdb_pool: two\n", 4, "testdb_pool",
+     "expected a whole number of ready copies, got \"two\""},
+    {HEAD "testdb_pool: 65\n", 4, "testdb_pool", "up to 64"},
     {HEAD "transaction_per_migration: maybe\n", 4, "transaction_per_migration",
      "expected true or false, got \"maybe\""},
     {HEAD "transaction_per_migration:\n", 4, "transaction_per_migration", "got \"\""},
