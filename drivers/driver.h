@@ -70,6 +70,50 @@ enum vmig_script_call {
 struct vmig_driver;
 
 /*
+ * Databases as a whole, on the server a URL points at (PostgreSQL: through
+ * a connection to the server's maintenance database; SQLite: files in the
+ * folder of the URL's file): `vmig create`, `vmig drop`, test databases.
+ * A driver's own handle starts with nothing the core reads.  Names are bare
+ * database names (SQLite: file names in the folder); the driver quotes them.
+ * Every function returns VMIG_OK or an error with a message, as below.
+ */
+typedef struct vmig_server vmig_server;
+
+typedef struct vmig_server_ops {
+	/* The longest database name the server keeps, in bytes (0: no limit). */
+	size_t max_name;
+	/* Opens the server of url; lock_timeout bounds lock()'s wait.  Release
+	 * with close() (NULL is a no-op), which also releases held locks. */
+	int (*open)(const char *url, unsigned lock_timeout, vmig_server **out, vmig_error *err);
+	void (*close)(vmig_server *s);
+	/* The database the URL names (borrowed from s), and the length of the
+	 * part of it before a suffix that names of the same kind keep (SQLite:
+	 * up to ".db"; PostgreSQL: all of it). */
+	const char *(*name)(vmig_server *s, size_t *stem_len);
+	/* The URL of database `name` on the same server, in the URL's own form
+	 * (scheme, user, host, options kept; a new string). */
+	char *(*url_for)(vmig_server *s, const char *name);
+	/* Creates `name`, empty or as a copy of template (NULL: empty), whole or
+	 * not at all: it appears under its name only complete.  One that exists
+	 * already sets *existed and is VMIG_OK. */
+	int (*create)(vmig_server *s, const char *name, const char *template_name, bool *existed,
+	              vmig_error *err);
+	/* Drops `name`; force: ends other sessions on it first.  A database that
+	 * is not there sets *missing and is VMIG_OK. */
+	int (*drop)(vmig_server *s, const char *name, bool force, bool *missing, vmig_error *err);
+	/* Renames from to `to` atomically: of callers renaming the same from at
+	 * once, one succeeds and the others find it *missing (VMIG_OK). */
+	int (*rename)(vmig_server *s, const char *from, const char *to, bool *missing,
+	              vmig_error *err);
+	/* The databases whose name starts with prefix, sorted (caller frees). */
+	int (*list)(vmig_server *s, const char *prefix, char ***names, size_t *n, vmig_error *err);
+	/* A lock named `key` across processes, held until unlock() or close():
+	 * wait: up to lock_timeout, else *got says whether it was free. */
+	int (*lock)(vmig_server *s, const char *key, bool wait, bool *got, vmig_error *err);
+	void (*unlock)(vmig_server *s, const char *key);
+} vmig_server_ops;
+
+/*
  * The connection handle.  A driver's own connection struct starts with this
  * one (as sqlite3_file starts every VFS's file), so the core can hold any
  * driver's connection as a `vmig_conn *`.
@@ -247,6 +291,9 @@ typedef struct vmig_driver {
 	 */
 	int (*dump_schema)(const char *url, const char *const *exclude, vmig_buf *out,
 	                   vmig_error *err);
+
+	/* Databases as a whole (above).  NULL: this driver cannot. */
+	const vmig_server_ops *server;
 } vmig_driver;
 
 /*

@@ -8,6 +8,7 @@
  *   pg_lock.c     the advisory run lock
  *   pg_script.c   offline scripts (--sql): the same SQL, written out
  *   pg_dump.c     a database's schema, by pg_dump (import --baseline)
+ *   pg_server.c   databases as a whole: create, drop, rename, list, locks
  *   postgres.c    transactions, applying a change, and the driver table
  */
 #ifndef VMIG_PG_INTERNAL_H
@@ -135,6 +136,10 @@ int pg_lock(vmig_conn *vc, vmig_error *err);
  * c->schema when set, else from where the version table resolves. */
 void pg_add_lock_key(vmig_buf *q, pg_conn *c);
 void pg_unlock(vmig_conn *vc);
+
+/* ---- pg_server.c ---- */
+
+extern const vmig_server_ops pg_server_ops;
 
 /* ---- pg_dump.c ---- */
 

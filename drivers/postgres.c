@@ -418,4 +418,5 @@ const vmig_driver vmig_postgres_driver = {
     .apply = pg_apply,
     .script = pg_script,
     .dump_schema = pg_dump_schema,
+    .server = &pg_server_ops,
 };

@@ -730,4 +730,5 @@ const vmig_driver vmig_sqlite_driver = {
     .apply = sqlite_apply,
     .script = vmig_sqlite_script,
     .dump_schema = vmig_sqlite_dump_schema,
+    .server = &vmig_sqlite_server_ops,
 };

@@ -5,6 +5,7 @@
  *   sqlite_split.c  statement by statement, with SQLite's parser
  *   sqlite_sql.c    the SQL the driver writes: names, the tables, and
  *                   offline scripts (--sql)
+ *   sqlite_server.c databases as files: create, drop, rename, list, locks
  */
 #ifndef VMIG_SQLITE_INTERNAL_H
 #define VMIG_SQLITE_INTERNAL_H
@@ -36,5 +37,8 @@ int vmig_sqlite_script(const vmig_conn_opts *opts, enum vmig_script_call call,
 /* The driver's `dump_schema` entry (driver.h). */
 int vmig_sqlite_dump_schema(const char *url, const char *const *exclude, vmig_buf *out,
                             vmig_error *err);
+
+/* Databases as a whole: files in the folder of the URL's (sqlite_server.c). */
+extern const vmig_server_ops vmig_sqlite_server_ops;
 
 #endif

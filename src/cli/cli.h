@@ -129,5 +129,8 @@ CLI_COMMAND(validate);
 CLI_COMMAND(check);
 CLI_COMMAND(adopt);
 CLI_COMMAND(import);
+CLI_COMMAND(create);
+CLI_COMMAND(drop);
+CLI_COMMAND(testdb);
 
 #endif
