@@ -191,7 +191,8 @@ static size_t count_sql_files(const char *dir)
 static bool connects(const char *command)
 {
 	static const char *const names[] = {"up",     "upgrade", "down",  "downgrade", "redo",
-	                                    "status", "current", "stamp", "check",     "adopt"};
+	                                    "status", "current", "stamp", "check",     "adopt",
+	                                    "create", "drop",    "testdb"};
 	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
 		if (strcmp(command, names[i]) == 0)
 			return true;
@@ -1367,6 +1368,211 @@ static void test_todo_file_stops_everything(void **state)
 	RUN(p, "up");
 }
 
+/* ============================================================ databases */
+
+static void test_create_and_drop(void **state)
+{
+	proj *p = *state;
+	three(p);
+	tu_result r = EXPECT(p, 0, "drop");
+	tu_result_free(&r);
+	r = EXPECT(p, 0, "drop");
+	assert_contains(r.err, "does not exist");
+	tu_result_free(&r);
+	r = EXPECT(p, 0, "create");
+	assert_contains(r.err, "created");
+	tu_result_free(&r);
+	r = EXPECT(p, 0, "create");
+	assert_contains(r.err, "exists already");
+	tu_result_free(&r);
+	RUN(p, "up");
+	ROWS(p, R1 "\n" R2 "\n" R3);
+	REJECT(p, 2, "unexpected argument", "drop", "now");
+}
+
+/* The test databases vmig made for p's database, by name, '\n'-separated. */
+static char *test_dbs(const proj *p)
+{
+	const char *db = strstr(p->url, ":///") ? strstr(p->url, ":///") + 4 : p->url;
+	size_t len = strcspn(db, "?");
+	const char *slash = NULL;
+	for (size_t i = 0; i < len; i++)
+		slash = db[i] == '/' ? db + i : slash;
+	if (strcmp(B->name, "sqlite") == 0 && slash) { /* the folder of the file */
+		char *dir = strndup(db, (size_t)(slash - db));
+		char *stem = strndup(slash + 1, strcspn(slash + 1, "."));
+		char *cmd = malloc(strlen(dir) + strlen(stem) + 64);
+		sprintf(cmd, "cd '/%s' && ls | grep '^%s_vmig_' | sort",
+		        dir[0] == '/' ? dir + 1 : dir, stem);
+		FILE *f = popen(cmd, "r");
+		char buf[8192];
+		size_t n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
+		buf[n] = '\0';
+		if (f)
+			pclose(f);
+		while (n && buf[n - 1] == '\n')
+			buf[--n] = '\0';
+		free(cmd);
+		free(stem);
+		free(dir);
+		return strdup(buf);
+	}
+	char sql[512];
+	snprintf(sql, sizeof sql,
+	         "SELECT datname FROM pg_database WHERE datname LIKE '%.*s\\_vmig\\_%%' ORDER BY "
+	         "datname COLLATE \"C\"",
+	         (int)len, db);
+	return q(p, sql);
+}
+
+static size_t count_lines(const char *s)
+{
+	size_t n = *s ? 1 : 0;
+	for (; *s; s++)
+		n += *s == '\n';
+	return n;
+}
+
+/* `testdb new` until it hands out a ready copy (the pool fills in the background). */
+static char *new_from_pool(proj *p)
+{
+	for (int i = 0; i < 50; i++) {
+		tu_result r = EXPECT(p, 0, "testdb", "new", "--json");
+		cJSON *j = parse_json(r.out);
+		bool pooled = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "from_pool"));
+		char *url = strdup(json_str(j, "url"));
+		cJSON_Delete(j);
+		tu_result_free(&r);
+		if (pooled)
+			return url;
+		free(url);
+		usleep(100 * 1000);
+	}
+	fail_msg("no ready copy was handed out in 50 tries");
+	return NULL;
+}
+
+static void test_testdb(void **state)
+{
+	proj *p = *state;
+	three(p);
+	tu_result r = EXPECT(p, 0, "testdb", "new");
+	char *url = strndup(r.out, strcspn(r.out, "\n"));
+	tu_result_free(&r);
+	assert_non_null(strstr(url, "_vmig_d_"));
+	/* Fully migrated, with vmig's own rows: `vmig check` passes on it. */
+	char *rows = B->query(url, "SELECT revision FROM vmig_version ORDER BY revision");
+	assert_non_null(rows);
+	assert_string_equal(rows, R1 "\n" R2 "\n" R3);
+	free(rows);
+	tu_result c = run_args(p, false, NULL, ARGS("check", "-d", url, "--dir", p->mig));
+	STATUS(c, 0);
+	tu_result_free(&c);
+	NO_TABLE(p, "users"); /* the base database is not touched */
+
+	/* The pool: a ready copy, distinct, migrated too. */
+	char *pooled = new_from_pool(p);
+	assert_string_not_equal(pooled, url);
+	rows = B->query(pooled, "SELECT count(*) FROM tags");
+	assert_non_null(rows);
+	free(rows);
+
+	/* An edited migration: a new template, never the stale one. */
+	r = EXPECT(p, 0, "testdb", "new", "--json");
+	cJSON *j = parse_json(r.out);
+	char *old_template = strdup(json_str(j, "template"));
+	cJSON_Delete(j);
+	tu_result_free(&r);
+	revspec s3b = S3;
+	s3b.up = "CREATE TABLE tags (id integer PRIMARY KEY, name text, colour text);";
+	write_rev(p, &s3b);
+	r = EXPECT(p, 0, "testdb", "new", "--json");
+	j = parse_json(r.out);
+	assert_string_not_equal(json_str(j, "template"), old_template);
+	char *fresh = strdup(json_str(j, "url"));
+	cJSON_Delete(j);
+	tu_result_free(&r);
+	rows = B->query(fresh, "SELECT count(colour) FROM tags");
+	assert_non_null(rows); /* the edited revision's column */
+	free(rows);
+
+	/* drop: test databases only. */
+	r = EXPECT(p, 0, "testdb", "drop", url);
+	tu_result_free(&r);
+	rows = B->query(url, "SELECT count(*) FROM tags");
+	assert_null(rows);
+	REJECT(p, 2, "not a test database that vmig made", "testdb", "drop", p->url);
+
+	/* gc: every copy and the stale template go; the current template stays. */
+	usleep(300 * 1000); /* let a filler start: gc waits for it */
+	RUN(p, "testdb", "gc");
+	char *left = test_dbs(p);
+	assert_int_equal(count_lines(left), 1);
+	assert_non_null(strstr(left, "_vmig_t_"));
+	free(left);
+	RUN(p, "testdb", "gc", "--all");
+	left = test_dbs(p);
+	assert_string_equal(left, "");
+	free(left);
+	free(url);
+	free(pooled);
+	free(fresh);
+	free(old_template);
+}
+
+/* Parallel workers: every caller gets a database of its own. */
+static void test_testdb_parallel(void **state)
+{
+	proj *p = *state;
+	three(p);
+	enum { WORKERS = 4, EACH = 5 };
+	char path[4096];
+	snprintf(path, sizeof path, "%s/urls", p->dir);
+	pid_t pids[WORKERS];
+	for (int w = 0; w < WORKERS; w++) {
+		pids[w] = fork();
+		if (pids[w] == 0) {
+			for (int i = 0; i < EACH; i++) {
+				tu_result r = run_args(p, true, NULL, ARGS("testdb", "new"));
+				FILE *f = fopen(path, "a");
+				if (r.status != 0 || !f)
+					_exit(1);
+				fprintf(f, "%s", r.out); /* one line, written at once */
+				fclose(f);
+				tu_result_free(&r);
+			}
+			_exit(0);
+		}
+	}
+	for (int w = 0; w < WORKERS; w++) {
+		int st;
+		waitpid(pids[w], &st, 0);
+		assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	}
+	char cmd[4200];
+	snprintf(cmd, sizeof cmd, "sort -u '%s' | wc -l", path);
+	FILE *f = popen(cmd, "r");
+	int distinct = 0;
+	assert_int_equal(fscanf(f, "%d", &distinct), 1);
+	pclose(f);
+	assert_int_equal(distinct, WORKERS * EACH);
+	FILE *urls = fopen(path, "r");
+	char line[2048];
+	while (fgets(line, sizeof line, urls)) {
+		line[strcspn(line, "\n")] = '\0';
+		char *rows = B->query(line, "SELECT count(*) FROM vmig_version");
+		assert_non_null(rows);
+		assert_string_equal(rows, "3");
+		free(rows);
+	}
+	fclose(urls);
+	usleep(300 * 1000);
+	RUN(p, "testdb", "gc", "--all");
+	char *left = test_dbs(p);
+	assert_string_equal(left, "");
+	free(left);
+}
+
 /* ========================================================= validate, check */
 
 static void test_validate(void **state)
@@ -2192,6 +2398,9 @@ int cli_suite_run(const tu_backend *backend)
 	    T(test_adopt),
 	    T(test_sql_writes_a_script_and_changes_nothing),
 	    T(test_todo_file_stops_everything),
+	    T(test_create_and_drop),
+	    T(test_testdb),
+	    T(test_testdb_parallel),
 	    T(test_validate),
 	    T(test_check),
 	    T(test_failure_mid_run),
