@@ -1470,6 +1470,93 @@ static void test_dump_schema(void **state)
 	vmig_buf_free(&b);
 }
 
+/* ------------------------------------------------------------ the server */
+
+static vmig_server *server_of(const fx *f)
+{
+	vmig_server *s = NULL;
+	vmig_error err = {0};
+	if (D->server->open(f->url, 2, &s, &err) != VMIG_OK)
+		fail_msg("server open failed: %s", err.msg);
+	return s;
+}
+
+static bool listed(vmig_server *s, const char *prefix, const char *name)
+{
+	char **names;
+	size_t n;
+	vmig_error err = {0};
+	must(D->server->list(s, prefix, &names, &n, &err), &err, "list");
+	bool found = false;
+	for (size_t i = 0; i < n; i++) {
+		found = found || strcmp(names[i], name) == 0;
+		free(names[i]);
+	}
+	free(names);
+	return found;
+}
+
+/* create / rename / drop / list, and locks between two handles. */
+static void test_server_ops(void **state)
+{
+	fx *f = *state;
+	const vmig_server_ops *ops = D->server;
+	assert_non_null(ops);
+	if (H->create)
+		H->create(f->url);
+	vmig_server *s = server_of(f);
+	size_t stem;
+	const char *base = ops->name(s, &stem);
+	char a[600], b[600], prefix[256];
+	snprintf(prefix, sizeof prefix, "%.*s_conf_", (int)stem, base);
+	snprintf(a, sizeof a, "%sa%s", prefix, base + stem);
+	snprintf(b, sizeof b, "%sb%s", prefix, base + stem);
+	vmig_error err = {0};
+	bool flag = true;
+	must(ops->create(s, a, NULL, &flag, &err), &err, "create");
+	assert_false(flag);
+	must(ops->create(s, a, NULL, &flag, &err), &err, "create again");
+	assert_true(flag); /* there already: no error */
+	assert_true(listed(s, prefix, a));
+	/* A copy of the test's own database (with a table in it). */
+	raw_exec(f, "CREATE TABLE copied (x integer)");
+	char *c = ops->url_for(s, b);
+	must(ops->create(s, b, base, &flag, &err), &err, "create from a template");
+	char *rows = H->db->query(c, "SELECT count(*) FROM copied");
+	assert_non_null(rows);
+	free(rows);
+	bool missing = true;
+	must(ops->drop(s, b, false, &missing, &err), &err, "drop the copy");
+	assert_false(missing);
+	/* Renaming: the second caller finds the name gone. */
+	must(ops->rename(s, a, b, &missing, &err), &err, "rename");
+	assert_false(missing);
+	must(ops->rename(s, a, b, &missing, &err), &err, "rename again");
+	assert_true(missing);
+	assert_false(listed(s, prefix, a));
+	assert_true(listed(s, prefix, b));
+	must(ops->drop(s, b, false, &missing, &err), &err, "drop");
+	assert_false(missing);
+	must(ops->drop(s, b, false, &missing, &err), &err, "drop again");
+	assert_true(missing);
+	/* A lock: a second handle does not get it until the first lets go. */
+	vmig_server *s2 = server_of(f);
+	bool got = false;
+	must(ops->lock(s, "conf_key", true, &got, &err), &err, "lock");
+	assert_true(got);
+	must(ops->lock(s2, "conf_key", false, &got, &err), &err, "try the lock");
+	assert_false(got);
+	assert_int_equal(ops->lock(s2, "conf_key", true, &got, &err), VMIG_ERR_RUNTIME);
+	ops->unlock(s, "conf_key");
+	must(ops->lock(s2, "conf_key", false, &got, &err), &err, "lock once free");
+	assert_true(got);
+	ops->close(s2); /* releases it */
+	must(ops->lock(s, "conf_key", false, &got, &err), &err, "lock after close");
+	assert_true(got);
+	ops->close(s);
+	free(c);
+}
+
 /* ------------------------------------------------------------------ run */
 
 #define T(f) cmocka_unit_test_prestate_setup_teardown(f, setup, teardown, (void *)#f)
@@ -1507,6 +1594,7 @@ int conformance_run(const conf_harness *h)
 	    T(test_read_column),
 	    T(test_script_does_what_apply_does),
 	    T(test_dump_schema),
+	    T(test_server_ops),
 	};
 	H = h;
 	char title[64];
