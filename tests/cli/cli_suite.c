@@ -1433,6 +1433,49 @@ static size_t count_lines(const char *s)
 	return n;
 }
 
+/* The background refills working in p's folder (their cwd is the project's). */
+static int fillers(const proj *p)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *de;
+	int n = 0;
+	char real_dir[4096];
+	if (!d || !realpath(p->dir, real_dir)) {
+		if (d)
+			closedir(d);
+		return 0;
+	}
+	while ((de = readdir(d)) != NULL) {
+		char link[300], cwd[4096], cmd[4096];
+		if (de->d_name[0] < '0' || de->d_name[0] > '9')
+			continue;
+		snprintf(link, sizeof link, "/proc/%s/cwd", de->d_name);
+		ssize_t len = readlink(link, cwd, sizeof cwd - 1);
+		if (len <= 0)
+			continue;
+		cwd[len] = '\0';
+		snprintf(link, sizeof link, "/proc/%s/cmdline", de->d_name);
+		FILE *f = fopen(link, "r");
+		size_t got = f ? fread(cmd, 1, sizeof cmd - 1, f) : 0;
+		if (f)
+			fclose(f);
+		for (size_t i = 0; i < got; i++)
+			cmd[i] = cmd[i] ? cmd[i] : ' ';
+		cmd[got] = '\0';
+		n += strcmp(cwd, real_dir) == 0 && strstr(cmd, "testdb fill") != NULL;
+	}
+	closedir(d);
+	return n;
+}
+
+/* No background refill outlives its work: waits up to 10 s for them to end. */
+static void assert_fillers_end(const proj *p)
+{
+	for (int i = 0; i < 100 && fillers(p) > 0; i++)
+		usleep(100 * 1000);
+	assert_int_equal(fillers(p), 0);
+}
+
 /* `testdb new` until it hands out a ready copy (the pool fills in the background). */
 static char *new_from_pool(proj *p)
 {
@@ -1514,6 +1557,7 @@ static void test_testdb(void **state)
 	left = test_dbs(p);
 	assert_string_equal(left, "");
 	free(left);
+	assert_fillers_end(p);
 	free(url);
 	free(pooled);
 	free(fresh);
@@ -1566,7 +1610,10 @@ static void test_testdb_parallel(void **state)
 		free(rows);
 	}
 	fclose(urls);
-	usleep(300 * 1000);
+	assert_fillers_end(p); /* the pool full, the refills gone */
+	char *pool = test_dbs(p);
+	assert_true(count_lines(pool) >= 20 + 1 + 2); /* handed out, the template, the pool */
+	free(pool);
 	RUN(p, "testdb", "gc", "--all");
 	char *left = test_dbs(p);
 	assert_string_equal(left, "");
