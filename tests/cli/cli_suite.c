@@ -1564,6 +1564,28 @@ static void test_testdb(void **state)
 	free(old_template);
 }
 
+/* A migration that fails: no template, nothing left behind, the error named. */
+static void test_testdb_failing_migration(void **state)
+{
+	proj *p = *state;
+	write_rev(p, &S1);
+	revspec bad = {R2,
+	               R1,
+	               "bad",
+	               "CREATE TABLE posts (id integer);\nSELECT * FROM nowhere;",
+	               "DROP TABLE posts;",
+	               false};
+	write_rev(p, &bad);
+	tu_result r = EXPECT(p, 1, "testdb", "new");
+	assert_contains(r.err, "building the test template");
+	assert_contains(r.err, "_bad.sql:7");
+	assert_string_equal(r.out, "");
+	tu_result_free(&r);
+	char *left = test_dbs(p);
+	assert_string_equal(left, "");
+	free(left);
+}
+
 /* Parallel workers: every caller gets a database of its own. */
 static void test_testdb_parallel(void **state)
 {
@@ -2448,6 +2470,7 @@ int cli_suite_run(const tu_backend *backend)
 	    T(test_create_and_drop),
 	    T(test_testdb),
 	    T(test_testdb_parallel),
+	    T(test_testdb_failing_migration),
 	    T(test_validate),
 	    T(test_check),
 	    T(test_failure_mid_run),
