@@ -5,8 +5,9 @@
 # clang-format, the fresh-system checks in tests/fresh/: debootstrap, git; strace
 # for the SQLite lock-order test; Debian's Alembic with SQLAlchemy and psycopg2,
 # which the planner's stamp is checked against and `vmig import alembic` is
-# tested with) and
-# the benchmark (hyperfine, time).  Safe to run again.
+# tested with),
+# the benchmark (hyperfine, time) and the FastAPI example's tests (FastAPI,
+# SQLAlchemy, asyncpg, pytest, pytest-asyncio, httpx).  Safe to run again.
 set -eu
 export DEBIAN_FRONTEND=noninteractive
 apt-get update
@@ -17,4 +18,5 @@ apt-get install -y --no-install-recommends \
 	postgresql postgresql-client \
 	clang libclang-rt-14-dev clang-format valgrind \
 	debootstrap git strace python3 python3-alembic alembic python3-sqlalchemy python3-psycopg2 \
-	hyperfine time
+	hyperfine time \
+	python3-fastapi python3-sqlalchemy python3-asyncpg python3-pytest python3-pytest-asyncio python3-httpx
