@@ -23,6 +23,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 
 enum section { SEC_HEADER, SEC_UP, SEC_DOWN };
@@ -461,25 +462,31 @@ const char *vmig_revision_checksum(const vmig_revision *rev)
 	return r->checksum;
 }
 
-void vmig_checksum(const char *up_sql, const char *down_sql, char out[VMIG_CHECKSUM_HEX])
+void vmig_sha256_hex(const void *data, size_t len, char *out, size_t nhex)
 {
 	static const char hex[] = "0123456789abcdef";
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int mdlen = 0;
-	vmig_buf b = {0};
+	/* OpenSSL reads its configuration file on first use unless told not to:
+	 * a millisecond of every run, for nothing a digest needs. */
+	OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG, NULL);
+	EVP_Digest(len ? data : "", len, md, &mdlen, EVP_sha256(), NULL);
+	size_t i = 0;
+	for (; i < nhex && i / 2 < mdlen; i++)
+		out[i] = hex[i % 2 ? md[i / 2] & 15 : md[i / 2] >> 4];
+	out[i] = '\0';
+}
 
+void vmig_checksum(const char *up_sql, const char *down_sql, char out[VMIG_CHECKSUM_HEX])
+{
+	vmig_buf b = {0};
 	vmig_text_normalize(&b, up_sql ? up_sql : "");
 	if (down_sql) {
 		vmig_buf_puts(&b, "\n-- vmig:down\n");
 		vmig_text_normalize(&b, down_sql);
 	}
-	EVP_Digest(b.data ? b.data : "", b.len, md, &mdlen, EVP_sha256(), NULL);
+	vmig_sha256_hex(b.data, b.len, out, VMIG_CHECKSUM_HEX - 1);
 	vmig_buf_free(&b);
-	for (unsigned int i = 0; i < mdlen && i < 32; i++) {
-		out[2 * i] = hex[md[i] >> 4];
-		out[2 * i + 1] = hex[md[i] & 15];
-	}
-	out[64] = '\0';
 }
 
 int vmig_revision_line_at(const vmig_revision *rev, bool down, size_t offset)

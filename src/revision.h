@@ -76,6 +76,10 @@ char *vmig_revision_slug(const char *message);
  */
 void vmig_checksum(const char *up_sql, const char *down_sql, char out[VMIG_CHECKSUM_HEX]);
 
+/* SHA-256 of data as lowercase hex: the first nhex digits (at most 64) and
+ * a NUL into out (room for nhex + 1). */
+void vmig_sha256_hex(const void *data, size_t len, char *out, size_t nhex);
+
 /* Appends norm(s) (above) to b: what the checksum sees of a text, so that
  * two texts that differ only in line ends and trailing white space are one. */
 void vmig_text_normalize(vmig_buf *b, const char *s);

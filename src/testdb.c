@@ -12,7 +12,6 @@
 #include "version_table.h"
 
 #include <fcntl.h>
-#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -110,7 +109,6 @@ static int cmp_revs(const void *a, const void *b)
 /* The hash of everything a template's contents depend on. */
 static void set_hash(const vmig_testdb_opts *o, char out[HASH_HEX + 1])
 {
-	static const char hex[] = "0123456789abcdef";
 	const vmig_graph *g = o->files;
 	vmig_buf b = {0};
 	vmig_buf_printf(&b, "vmig testdb 1\nshape %d\ntarget %s\ntable %s.%s\n", VMIG_TABLE_SHAPE,
@@ -125,15 +123,8 @@ static void set_hash(const vmig_testdb_opts *o, char out[HASH_HEX + 1])
 		vmig_buf_printf(&b, "%s %s %d\n", revs[i]->id, vmig_revision_checksum(revs[i]),
 		                revs[i]->transactional);
 	free(revs);
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen = 0;
-	EVP_Digest(b.data ? b.data : "", b.len, md, &mdlen, EVP_sha256(), NULL);
+	vmig_sha256_hex(b.data, b.len, out, HASH_HEX);
 	vmig_buf_free(&b);
-	for (int i = 0; i < HASH_HEX / 2; i++) {
-		out[2 * i] = hex[md[i] >> 4];
-		out[2 * i + 1] = hex[md[i] & 15];
-	}
-	out[HASH_HEX] = '\0';
 }
 
 static void free_names(char **names, size_t n)

@@ -1,3 +1,6 @@
+/* POSIX_SPAWN_SETSID */
+#define _GNU_SOURCE
+
 #include "cli.h"
 
 #include "testdb.h"
@@ -8,8 +11,10 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
+#include <spawn.h>
 #include <unistd.h>
+
+extern char **environ;
 
 const char cmd_testdb_help[] =
     "usage: vmig testdb new [--target TARGET] [--json]\n"
@@ -48,55 +53,57 @@ static int parse_flags(cli_ctx *ctx, int argc, char **argv, const char **target,
 
 /*
  * The pool is refilled by a process of its own, started here and not
- * waited for: the caller has its database already.  It is detached (its own
- * session, no terminal, standard streams on /dev/null) and gets the URL on
- * a pipe, not on its command line, where others could read a password.  It
+ * waited for: the caller has its database already.  It is detached (a
+ * session of its own, standard streams on /dev/null) and gets the URL on a
+ * pipe, not on its command line, where others could read a password.  It
  * exits as soon as the pool is full, or at once when another is filling it.
+ * posix_spawn (a vfork underneath) costs far less than fork() of a process
+ * that has libpq loaded, and this runs on every `testdb new`.
  */
 static void start_filler(cli_ctx *ctx, const char *target)
 {
-	const char *exe = "/proc/self/exe"; /* this very binary, whatever its name */
 	int fds[2];
 	if (pipe(fds) != 0)
 		return;
-	pid_t pid = fork();
-	if (pid == 0) {
-		setsid();
-		if (fork() != 0)
-			_exit(0); /* the grandchild is reparented: no zombie, no wait */
-		int null = open("/dev/null", O_RDWR);
-		dup2(fds[0], 0);
-		dup2(null, 1);
-		dup2(null, 2);
-		close(fds[1]);
-		const char *argv[12];
-		int n = 0;
-		argv[n++] = exe;
-		if (ctx->cfg.path) {
-			argv[n++] = "-c";
-			argv[n++] = ctx->cfg.path;
-		}
-		argv[n++] = "--dir";
-		argv[n++] = ctx->cfg.migrations_dir;
-		argv[n++] = "testdb";
-		argv[n++] = "fill";
-		if (target) {
-			argv[n++] = "--target";
-			argv[n++] = target;
-		}
-		argv[n] = NULL;
-		execv(exe, (char *const *)argv);
-		_exit(127);
+	const char *argv[12];
+	int n = 0;
+	argv[n++] = "vmig";
+	if (ctx->cfg.path) {
+		argv[n++] = "-c";
+		argv[n++] = ctx->cfg.path;
 	}
+	argv[n++] = "--dir";
+	argv[n++] = ctx->cfg.migrations_dir;
+	argv[n++] = "testdb";
+	argv[n++] = "fill";
+	if (target) {
+		argv[n++] = "--target";
+		argv[n++] = target;
+	}
+	argv[n] = NULL;
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t attr;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, fds[0], 0);
+	posix_spawn_file_actions_addclose(&fa, fds[1]);
+	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+	posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+	posix_spawnattr_init(&attr);
+	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID);
+	pid_t pid;
+	/* /proc/self/exe: this very binary, whatever its name. */
+	int e = posix_spawn(&pid, "/proc/self/exe", &fa, &attr, (char *const *)argv, environ);
+	posix_spawnattr_destroy(&attr);
+	posix_spawn_file_actions_destroy(&fa);
 	close(fds[0]);
-	if (pid > 0) {
+	if (e == 0) {
 		const char *url = ctx->cfg.database_url;
 		signal(SIGPIPE, SIG_IGN);
 		if (write(fds[1], url, strlen(url)) < 0 || write(fds[1], "\n", 1) < 0)
 			(void)0; /* the filler found nothing to read: it makes nothing */
-		waitpid(pid, NULL, 0);
 	}
 	close(fds[1]);
+	/* Not waited for: vmig exits next, and the filler is reparented. */
 }
 
 static int testdb_new(cli_ctx *ctx, int argc, char **argv)
