@@ -123,10 +123,10 @@ static int parse_whole(const char *s, unsigned long max, const char *what, unsig
 	int rc = VMIG_OK;
 
 	if (len == 0 || strspn(s, "0123456789") != len) {
-		rc = vmig_fail(
-		    err, VMIG_ERR_INPUT, "expected a whole number of %s, got \"%s\"%s", what,
-		    quoted(&scratch, s, len),
-		    strstr(s, "${") ? " (${VAR} is expanded in string values only)" : "");
+		rc =
+		    vmig_fail(err, VMIG_ERR_INPUT, "expected a whole number of %s, got \"%s\"%s",
+		              what, quoted(&scratch, s, len),
+		              strstr(s, "${") ? " (${VAR} is expanded in string values only)" : "");
 	} else {
 		for (const char *p = s; *p && n <= max; p++)
 			n = n * 10 + (unsigned long)(*p - '0');
@@ -274,7 +274,8 @@ static int apply_key(vmig_config *cfg, const struct expansion *env, int key, con
 	case KEY_WAIT_TIMEOUT:
 		return parse_seconds(value, &cfg->wait_timeout, err);
 	case KEY_TESTDB_POOL:
-		return parse_whole(value, VMIG_MAX_TESTDB_POOL, "ready copies", &cfg->testdb_pool, err);
+		return parse_whole(value, VMIG_MAX_TESTDB_POOL, "ready copies", &cfg->testdb_pool,
+		                   err);
 	}
 	rc = vmig_env_expand(value, strlen(value), env->lookup, env->ctx, &expanded, NULL, NULL,
 	                     err);
