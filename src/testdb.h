@@ -33,6 +33,13 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+/* The library's vmig_testdb_new, vmig_testdb_fill and vmig_testdb_drop
+ * (vmig.h) take a project; the core's own functions of those names, below,
+ * are these symbols (src/api.c calls them by these names). */
+#define vmig_testdb_new  vmig_core_testdb_new
+#define vmig_testdb_fill vmig_core_testdb_fill
+#define vmig_testdb_drop vmig_core_testdb_drop
+
 typedef struct vmig_testdb_opts {
 	const vmig_config *cfg;  /* database_url names the base; testdb_pool, lock_timeout */
 	const vmig_graph *files; /* the migrations (borrowed) */

@@ -1,0 +1,348 @@
+/*
+ * api.c - the public library (include/vmig.h) on the core.
+ *
+ * A vmig_project is what the command line loads before a command: the
+ * resolved settings, the revision files and their graph.  Each operation
+ * connects, does what the matching command does through the same core
+ * functions, and disconnects.  Nothing here prints.
+ */
+#include "vmig.h"
+
+#include "alloc.h"
+#include "config.h"
+#include "db.h"
+#include "graph.h"
+#include "runner.h"
+#include "scan.h"
+#include "testdb.h"
+#include "url.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+struct vmig_project {
+	vmig_config cfg;
+	vmig_revision *revs; /* nrevs, owned; the graph points into them */
+	size_t nrevs;
+	vmig_graph graph;
+};
+
+const char *vmig_version(void)
+{
+	return VMIG_VERSION;
+}
+
+void vmig_free(void *p)
+{
+	free(p);
+}
+
+static void free_revs(vmig_revision *revs, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		vmig_revision_free(&revs[i]);
+	free(revs);
+}
+
+int vmig_project_open(const vmig_open_options *opts, vmig_project **out, vmig_error *err)
+{
+	vmig_config_overrides ov = {0};
+	if (out)
+		*out = NULL;
+	if (!out)
+		return vmig_fail(err, VMIG_ERR_INPUT, "vmig_project_open: out is NULL");
+	if (opts) {
+		ov.config_path = opts->config_path;
+		ov.database_url = opts->database_url;
+		ov.migrations_dir = opts->migrations_dir;
+	}
+	vmig_project *p = xcalloc(1, sizeof *p);
+	int rc = vmig_config_load(&ov, &p->cfg, err);
+	if (rc) {
+		free(p);
+		return rc;
+	}
+	rc = vmig_scan_dir(p->cfg.migrations_dir, &p->revs, &p->nrevs, err);
+	if (!rc) {
+		vmig_revision **ptrs = xmalloc((p->nrevs ? p->nrevs : 1) * sizeof *ptrs);
+		for (size_t i = 0; i < p->nrevs; i++)
+			ptrs[i] = &p->revs[i];
+		rc = vmig_graph_build(ptrs, p->nrevs, false, &p->graph, err);
+		free(ptrs);
+		if (rc) {
+			free_revs(p->revs, p->nrevs);
+			p->revs = NULL;
+		}
+	}
+	if (rc) {
+		vmig_config_free(&p->cfg);
+		free(p);
+		return rc;
+	}
+	*out = p;
+	return VMIG_OK;
+}
+
+void vmig_project_close(vmig_project *p)
+{
+	if (!p)
+		return;
+	vmig_graph_free(&p->graph);
+	free_revs(p->revs, p->nrevs);
+	vmig_config_free(&p->cfg);
+	free(p);
+}
+
+const char *vmig_project_config_path(const vmig_project *p)
+{
+	return p ? p->cfg.path : NULL;
+}
+
+const char *vmig_project_migrations_dir(const vmig_project *p)
+{
+	return p ? p->cfg.migrations_dir : NULL;
+}
+
+char *vmig_project_database_url_redacted(const vmig_project *p)
+{
+	return p && p->cfg.database_url ? vmig_url_redact(p->cfg.database_url) : NULL;
+}
+
+size_t vmig_project_revision_count(const vmig_project *p)
+{
+	return p ? p->nrevs : 0;
+}
+
+/* ------------------------------------------------------------- migrating */
+
+/* The caller's callback, behind the runner's. */
+typedef struct progress_relay {
+	vmig_progress_cb cb;
+	void *ctx;
+} progress_relay;
+
+static void relay_progress(void *p, const vmig_run_event *ev)
+{
+	const progress_relay *r = p;
+	vmig_progress_event out = {
+	    .revision = ev->rev->id,
+	    .message = ev->rev->message,
+	    .down = ev->down,
+	    .stamp = ev->stamp,
+	    .ms = ev->ms,
+	};
+	r->cb(r->ctx, &out);
+}
+
+static int need_project(const vmig_project *p, const char *fn, vmig_error *err)
+{
+	return p ? VMIG_OK : vmig_fail(err, VMIG_ERR_INPUT, "%s: project is NULL", fn);
+}
+
+static int run(vmig_project *p, vmig_run_kind kind, const char *target,
+               const vmig_migrate_options *opts, vmig_migrate_result *res, vmig_error *err)
+{
+	static const char *const names[] = {"vmig_up", "vmig_down", "vmig_redo", "vmig_stamp"};
+	if (res)
+		memset(res, 0, sizeof *res);
+	int rc = need_project(p, names[kind], err);
+	if (rc)
+		return rc;
+	if (kind == VMIG_RUN_STAMP && !target)
+		return vmig_fail(err, VMIG_ERR_INPUT,
+		                 "vmig_stamp: give a target: head, heads, base, an id, +N or -N");
+	progress_relay relay = {0};
+	vmig_run_opts ro = {
+	    .kind = kind,
+	    .target = target,
+	    .single_transaction = !p->cfg.transaction_per_migration,
+	};
+	unsigned wait_s = 0;
+	if (opts) {
+		if (opts->single_transaction)
+			ro.single_transaction = true;
+		if (opts->progress) {
+			relay.cb = opts->progress;
+			relay.ctx = opts->progress_ctx;
+			ro.progress = relay_progress;
+			ro.ctx = &relay;
+		}
+		wait_s = opts->wait_seconds;
+	}
+	vmig_db db;
+	rc = vmig_db_open(&p->cfg, wait_s, NULL, NULL, &db, err);
+	if (rc)
+		return rc;
+	vmig_run_result rr = {0};
+	rc = vmig_run(&db, &p->graph, &ro, &rr, err);
+	vmig_db_close(&db);
+	if (rc) {
+		free(rr.heads);
+		return rc;
+	}
+	if (res) {
+		res->steps = rr.steps;
+		res->ms = rr.ms;
+		res->heads = rr.heads;
+	} else {
+		free(rr.heads);
+	}
+	return VMIG_OK;
+}
+
+int vmig_up(vmig_project *p, const char *target, const vmig_migrate_options *opts,
+            vmig_migrate_result *res, vmig_error *err)
+{
+	return run(p, VMIG_RUN_UP, target, opts, res, err);
+}
+
+int vmig_down(vmig_project *p, const char *target, const vmig_migrate_options *opts,
+              vmig_migrate_result *res, vmig_error *err)
+{
+	return run(p, VMIG_RUN_DOWN, target, opts, res, err);
+}
+
+int vmig_stamp(vmig_project *p, const char *target, const vmig_migrate_options *opts,
+               vmig_migrate_result *res, vmig_error *err)
+{
+	return run(p, VMIG_RUN_STAMP, target, opts, res, err);
+}
+
+/* ---------------------------------------------------------------- status */
+
+/* The report's strings are its own copies (vmig_status_free frees them). */
+static char *dup_or_null(const char *s)
+{
+	return s ? xstrdup(s) : NULL;
+}
+
+static vmig_revision_state state_of(const vmig_state *st, size_t v)
+{
+	const vmig_applied *row = st->row_of[v];
+	if (row && row->dirty)
+		return VMIG_REV_IN_PROGRESS;
+	if (st->graph->revs[v]->from_db)
+		return VMIG_REV_GONE;
+	if (vmig_state_drifted(st, v))
+		return VMIG_REV_EDITED;
+	return st->applied[v] ? VMIG_REV_APPLIED : VMIG_REV_PENDING;
+}
+
+int vmig_status_get(vmig_project *p, const vmig_migrate_options *opts, vmig_status_report **out,
+                    vmig_error *err)
+{
+	if (out)
+		*out = NULL;
+	int rc = need_project(p, "vmig_status_get", err);
+	if (rc)
+		return rc;
+	if (!out)
+		return vmig_fail(err, VMIG_ERR_INPUT, "vmig_status_get: out is NULL");
+	vmig_db db;
+	rc = vmig_db_open(&p->cfg, opts ? opts->wait_seconds : 0, NULL, NULL, &db, err);
+	if (rc)
+		return rc;
+	vmig_state st;
+	rc = vmig_state_load(&db, &p->graph, false, &st, err);
+	if (rc) {
+		vmig_state_free(&st);
+		vmig_db_close(&db);
+		return rc;
+	}
+	size_t n = st.graph->n;
+	vmig_status_report *r = xcalloc(1, sizeof *r);
+	r->database = xstrdup(db.redacted_url);
+	r->entries = xcalloc(n ? n : 1, sizeof *r->entries);
+	r->count = n;
+	for (size_t i = 0; i < n; i++) {
+		size_t v = st.graph->order[i];
+		const vmig_revision *rev = st.graph->revs[v];
+		const vmig_applied *row = st.row_of[v];
+		vmig_status_entry *e = &r->entries[i];
+		e->revision = xstrdup(rev->id);
+		e->message = xstrdup(rev->message);
+		e->path = rev->from_db ? NULL : dup_or_null(rev->path);
+		e->applied_at = row ? dup_or_null(row->applied_at) : NULL;
+		e->state = state_of(&st, v);
+		e->applied = st.applied[v];
+		r->applied += st.applied[v];
+		r->pending += !row;
+		r->drifted += e->state == VMIG_REV_EDITED || e->state == VMIG_REV_GONE;
+		r->in_progress += e->state == VMIG_REV_IN_PROGRESS;
+	}
+	vmig_state_free(&st);
+	vmig_db_close(&db);
+	*out = r;
+	return VMIG_OK;
+}
+
+void vmig_status_free(vmig_status_report *r)
+{
+	if (!r)
+		return;
+	for (size_t i = 0; i < r->count; i++) {
+		vmig_status_entry *e = &r->entries[i];
+		free((char *)e->revision);
+		free((char *)e->message);
+		free((char *)e->path);
+		free((char *)e->applied_at);
+	}
+	free(r->entries);
+	free((char *)r->database);
+	free(r);
+}
+
+/* -------------------------------------------------------- test databases */
+
+/* testdb.h names the core's functions vmig_core_testdb_*; the public names
+ * are this file's. */
+#undef vmig_testdb_new
+#undef vmig_testdb_fill
+#undef vmig_testdb_drop
+
+int vmig_testdb_new(vmig_project *p, const char *target, char **url, vmig_error *err)
+{
+	if (url)
+		*url = NULL;
+	int rc = need_project(p, "vmig_testdb_new", err);
+	if (rc)
+		return rc;
+	if (!url)
+		return vmig_fail(err, VMIG_ERR_INPUT, "vmig_testdb_new: url is NULL");
+	vmig_testdb_opts o = {.cfg = &p->cfg, .files = &p->graph, .target = target};
+	vmig_testdb_result res = {0};
+	rc = vmig_core_testdb_new(&o, &res, err);
+	if (rc == VMIG_OK) {
+		*url = res.url;
+		res.url = NULL;
+	}
+	vmig_testdb_result_free(&res);
+	return rc;
+}
+
+int vmig_testdb_fill(vmig_project *p, const char *target, unsigned *made, vmig_error *err)
+{
+	if (made)
+		*made = 0;
+	int rc = need_project(p, "vmig_testdb_fill", err);
+	if (rc)
+		return rc;
+	vmig_testdb_opts o = {.cfg = &p->cfg, .files = &p->graph, .target = target};
+	return vmig_core_testdb_fill(&o, made, err);
+}
+
+int vmig_testdb_drop(vmig_project *p, const char *url, int *missing, vmig_error *err)
+{
+	if (missing)
+		*missing = 0;
+	int rc = need_project(p, "vmig_testdb_drop", err);
+	if (rc)
+		return rc;
+	if (!url)
+		return vmig_fail(err, VMIG_ERR_INPUT, "vmig_testdb_drop: url is NULL");
+	bool gone = false;
+	rc = vmig_core_testdb_drop(&p->cfg, url, &gone, err);
+	if (missing)
+		*missing = gone;
+	return rc;
+}
