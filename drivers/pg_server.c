@@ -115,7 +115,10 @@ static void server_close(vmig_server *s)
 {
 	if (!s)
 		return;
-	PQfinish(s->pg); /* its advisory locks go with it */
+	/* The locks go now, not when the server gets round to ending the
+	 * session: the next caller may ask for them at once. */
+	PQclear(PQexec(s->pg, "SELECT pg_catalog.pg_advisory_unlock_all()"));
+	PQfinish(s->pg);
 	free(s->url);
 	free(s->name);
 	free(s);
