@@ -294,12 +294,6 @@ void vmig_status_free(vmig_status_report *r)
 
 /* -------------------------------------------------------- test databases */
 
-/* testdb.h names the core's functions vmig_core_testdb_*; the public names
- * are this file's. */
-#undef vmig_testdb_new
-#undef vmig_testdb_fill
-#undef vmig_testdb_drop
-
 int vmig_testdb_new(vmig_project *p, const char *target, char **url, vmig_error *err)
 {
 	if (url)

@@ -224,7 +224,7 @@ static int claim(server *sv, const char *hash, const char *dname, bool *claimed,
 	return rc;
 }
 
-int vmig_testdb_new(const vmig_testdb_opts *o, vmig_testdb_result *res, vmig_error *err)
+int vmig_core_testdb_new(const vmig_testdb_opts *o, vmig_testdb_result *res, vmig_error *err)
 {
 	double t0 = vmig_now_ms();
 	server sv;
@@ -273,7 +273,7 @@ static int count_prefix(server *sv, const char *prefix, size_t *n, vmig_error *e
 	return rc;
 }
 
-int vmig_testdb_fill(const vmig_testdb_opts *o, unsigned *made, vmig_error *err)
+int vmig_core_testdb_fill(const vmig_testdb_opts *o, unsigned *made, vmig_error *err)
 {
 	server sv;
 	char hash[HASH_HEX + 1];
@@ -377,7 +377,7 @@ int vmig_testdb_gc(const vmig_testdb_opts *o, bool all, size_t *dropped, vmig_er
 	return rc;
 }
 
-int vmig_testdb_drop(const vmig_config *cfg, const char *url, bool *missing, vmig_error *err)
+int vmig_core_testdb_drop(const vmig_config *cfg, const char *url, bool *missing, vmig_error *err)
 {
 	server sv;
 	*missing = false;

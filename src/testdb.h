@@ -19,7 +19,7 @@
  * lock between processes by whichever caller needs it first, under a
  * building name, and renamed into place when complete: nothing half-built
  * is ever copied.  A ready copy changes hands by a rename, which only one
- * caller can win.  vmig_testdb_fill makes the pool's copies; the CLI runs
+ * caller can win.  vmig_core_testdb_fill makes the pool's copies; the CLI runs
  * it in a background process after each `testdb new`, which exits as soon
  * as the pool is full.
  */
@@ -32,13 +32,6 @@
 
 #include <stdbool.h>
 #include <stddef.h>
-
-/* The library's vmig_testdb_new, vmig_testdb_fill and vmig_testdb_drop
- * (vmig.h) take a project; the core's own functions of those names, below,
- * are these symbols (src/api.c calls them by these names). */
-#define vmig_testdb_new  vmig_core_testdb_new
-#define vmig_testdb_fill vmig_core_testdb_fill
-#define vmig_testdb_drop vmig_core_testdb_drop
 
 typedef struct vmig_testdb_opts {
 	const vmig_config *cfg;  /* database_url names the base; testdb_pool, lock_timeout */
@@ -56,17 +49,17 @@ typedef struct vmig_testdb_result {
 
 /* A fresh database migrated to the target.  Errors: the migrations' own
  * (building the template), the server's, a lock time-out. */
-int vmig_testdb_new(const vmig_testdb_opts *o, vmig_testdb_result *res, vmig_error *err);
+int vmig_core_testdb_new(const vmig_testdb_opts *o, vmig_testdb_result *res, vmig_error *err);
 void vmig_testdb_result_free(vmig_testdb_result *res);
 
 /* Makes ready copies until the pool holds cfg->testdb_pool of them; returns
  * at once when another caller is filling it, or when there is no template
  * (yet, or any more).  *made: how many it made (may be NULL). */
-int vmig_testdb_fill(const vmig_testdb_opts *o, unsigned *made, vmig_error *err);
+int vmig_core_testdb_fill(const vmig_testdb_opts *o, unsigned *made, vmig_error *err);
 
 /* Drops the test database at url; one that vmig did not make as a test
  * database is refused (VMIG_ERR_INPUT), one that is gone sets *missing. */
-int vmig_testdb_drop(const vmig_config *cfg, const char *url, bool *missing, vmig_error *err);
+int vmig_core_testdb_drop(const vmig_config *cfg, const char *url, bool *missing, vmig_error *err);
 
 /* Drops every test database vmig made for the base URL, ready copies and
  * handed-out ones alike, and every template but the current one (all: that

@@ -117,7 +117,7 @@ static int testdb_new(cli_ctx *ctx, int argc, char **argv)
 	if (rc)
 		return rc;
 	vmig_testdb_opts o = {.cfg = &ctx->cfg, .files = &ctx->graph, .target = target};
-	if (vmig_testdb_new(&o, &res, &err))
+	if (vmig_core_testdb_new(&o, &res, &err))
 		return cli_report(ctx, &err);
 	if (ctx->opt.json) {
 		cJSON *j = cJSON_CreateObject();
@@ -157,7 +157,7 @@ static int testdb_fill(cli_ctx *ctx, int argc, char **argv)
 	if ((rc = cli_load_files(ctx)))
 		return rc;
 	vmig_testdb_opts o = {.cfg = &ctx->cfg, .files = &ctx->graph, .target = target};
-	return vmig_testdb_fill(&o, NULL, &err) ? cli_report(ctx, &err) : 0;
+	return vmig_core_testdb_fill(&o, NULL, &err) ? cli_report(ctx, &err) : 0;
 }
 
 static int testdb_drop(cli_ctx *ctx, int argc, char **argv)
@@ -172,7 +172,7 @@ static int testdb_drop(cli_ctx *ctx, int argc, char **argv)
 		bool missing;
 		char *shown = vmig_url_redact(argv[i]);
 		n++;
-		if (vmig_testdb_drop(&ctx->cfg, argv[i], &missing, &err)) {
+		if (vmig_core_testdb_drop(&ctx->cfg, argv[i], &missing, &err)) {
 			int code = cli_report(ctx, &err);
 			worst = code > worst ? code : worst;
 		} else {
