@@ -88,6 +88,10 @@ static void start_filler(cli_ctx *ctx, const char *target)
 	posix_spawn_file_actions_addclose(&fa, fds[1]);
 	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
 	posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+	/* Nothing else of the caller's: a reader waiting for the end of a pipe
+	 * that vmig inherited (`url=$(vmig testdb new 3>&1)`, bats) must not
+	 * wait for the filler too. */
+	posix_spawn_file_actions_addclosefrom_np(&fa, 3);
 	posix_spawnattr_init(&attr);
 	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID);
 	pid_t pid;

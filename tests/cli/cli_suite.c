@@ -1433,8 +1433,35 @@ static size_t count_lines(const char *s)
 	return n;
 }
 
+/* Whether process pid (a directory name under /proc) holds the file with inode ino. */
+static bool holds_inode(const char *pid, ino_t ino)
+{
+	char path[300];
+	snprintf(path, sizeof path, "/proc/%s/fd", pid);
+	DIR *d = opendir(path);
+	struct dirent *de;
+	bool found = false;
+	while (d && !found && (de = readdir(d)) != NULL) {
+		struct stat st;
+		char fd[600];
+		snprintf(fd, sizeof fd, "%s/%s", path, de->d_name);
+		found = de->d_name[0] != '.' && stat(fd, &st) == 0 && st.st_ino == ino;
+	}
+	if (d)
+		closedir(d);
+	return found;
+}
+
+static int fillers_holding(const proj *p, ino_t ino);
+
 /* The background refills working in p's folder (their cwd is the project's). */
 static int fillers(const proj *p)
+{
+	return fillers_holding(p, 0);
+}
+
+/* Those of them that hold inode ino (0: all of them). */
+static int fillers_holding(const proj *p, ino_t ino)
 {
 	DIR *d = opendir("/proc");
 	struct dirent *de;
@@ -1462,7 +1489,8 @@ static int fillers(const proj *p)
 		for (size_t i = 0; i < got; i++)
 			cmd[i] = cmd[i] ? cmd[i] : ' ';
 		cmd[got] = '\0';
-		n += strcmp(cwd, real_dir) == 0 && strstr(cmd, "testdb fill") != NULL;
+		n += strcmp(cwd, real_dir) == 0 && strstr(cmd, "testdb fill") != NULL &&
+		     (!ino || holds_inode(de->d_name, ino));
 	}
 	closedir(d);
 	return n;
@@ -1512,6 +1540,24 @@ static void test_testdb(void **state)
 	STATUS(c, 0);
 	tu_result_free(&c);
 	NO_TABLE(p, "users"); /* the base database is not touched */
+
+	/* A descriptor the caller left open (a pipe someone reads to its end)
+	 * is not kept open by the background refill. */
+	assert_fillers_end(p); /* so that the next refill has copies to make */
+	tu_write(p->dir, "vmig.yaml", "testdb_pool: 20\n");
+	int fds[2];
+	assert_int_equal(pipe(fds), 0); /* inherited by vmig: no O_CLOEXEC */
+	struct stat pst;
+	assert_int_equal(fstat(fds[1], &pst), 0);
+	r = EXPECT(p, 0, "testdb", "new");
+	tu_result_free(&r);
+	assert_int_equal(fillers_holding(p, pst.st_ino), 0);
+	close(fds[0]);
+	close(fds[1]);
+	assert_fillers_end(p);
+	char cfg[4096];
+	snprintf(cfg, sizeof cfg, "%s/vmig.yaml", p->dir);
+	unlink(cfg);
 
 	/* The pool: a ready copy, distinct, migrated too. */
 	char *pooled = new_from_pool(p);
