@@ -25,6 +25,8 @@ COPY src ./src
 COPY drivers ./drivers
 COPY doc ./doc
 COPY share ./share
+COPY include ./include
+COPY vmig.pc.in ./
 RUN cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DVMIG_TESTS=OFF -DCMAKE_INSTALL_PREFIX=/opt/vmig \
  && cmake --build build -j"$(nproc)" \
  && cmake --install build \
