@@ -120,7 +120,8 @@ static const struct common_option {
                  "                           connecting to nothing (up, down, stamp: [FROM:]TO)\n"},
     [OPT_JSON] = {NULL, "--json", NO_VALUE, USE_JSON, false,
                   "      --json               machine output (status, current, heads, "
-                  "history)\n"},
+                  "history,\n"
+                  "                           testdb new)\n"},
     [OPT_QUIET] = {"-q", "--quiet", NO_VALUE, 0, false,
                    "  -q, --quiet              no progress output\n"},
     [OPT_VERBOSE] = {"-v", "--verbose", NO_VALUE, 0, false,
@@ -333,8 +334,8 @@ static int check_options(cli_ctx *ctx, const struct cmd_struct *cmd,
 		int len = (int)strcspn(typed, "=");
 		return cli_usage_error(ctx, "`vmig %s` does not use %.*s%s", cmd->name, len, typed,
 		                       k == OPT_JSON
-		                           ? " (machine output is for status, current, heads and "
-		                             "history)"
+		                           ? " (machine output is for status, current, heads, "
+		                             "history and testdb new)"
 		                           : "");
 	}
 	return 0;
