@@ -7,13 +7,15 @@
 # which the planner's stamp is checked against and `vmig import alembic` is
 # tested with),
 # the benchmark (hyperfine, time) and the FastAPI example's tests (FastAPI,
-# SQLAlchemy, asyncpg, pytest, pytest-asyncio, httpx).  Safe to run again.
+# SQLAlchemy, asyncpg, pytest, pytest-asyncio, httpx); zlib1g-dev for the test
+# that links a program statically against libvmig.a (SQLite's static
+# library needs -lz).  Safe to run again.
 set -eu
 export DEBIAN_FRONTEND=noninteractive
 apt-get update
 apt-get install -y --no-install-recommends \
 	build-essential cmake pkg-config \
-	libpq-dev libsqlite3-dev sqlite3 libyaml-dev libcyaml-dev libcmocka-dev libssl-dev \
+	libpq-dev libsqlite3-dev zlib1g-dev sqlite3 libyaml-dev libcyaml-dev libcmocka-dev libssl-dev \
 	libcjson-dev libpg-query-dev \
 	postgresql postgresql-client \
 	clang libclang-rt-14-dev clang-format valgrind \
