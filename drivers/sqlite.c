@@ -157,14 +157,15 @@ static void close_db(sqlite_conn *sc)
 {
 	if (!sc->db)
 		return;
+	/* Every statement, not only the kept ones: a read abandoned when memory
+	 * ran out would otherwise keep the connection (and its locks) open. */
+	for (sqlite3_stmt *st; (st = sqlite3_next_stmt(sc->db, NULL));)
+		sqlite3_finalize(st);
+	sc->insert = sc->set_state = sc->delete = NULL;
 	if (!sqlite3_get_autocommit(sc->db))
 		sqlite3_exec(sc->db, "ROLLBACK", NULL, NULL, NULL);
 	if (sc->persisting) /* removes the journal file PERSIST leaves */
 		sqlite3_exec(sc->db, "PRAGMA journal_mode=DELETE", NULL, NULL, NULL);
-	sqlite3_finalize(sc->insert);
-	sqlite3_finalize(sc->set_state);
-	sqlite3_finalize(sc->delete);
-	sc->insert = sc->set_state = sc->delete = NULL;
 	sqlite3_close(sc->db);
 	sc->db = NULL;
 	sc->tuned = sc->persisting = false;

@@ -230,6 +230,8 @@ static int server_list(vmig_server *s, const char *prefix, char ***names, size_t
 	DIR *d = opendir(s->dir);
 	if (!d)
 		return fail_errno("cannot read the folder", s->dir, err);
+	vmig_cleanup on_oom;
+	vmig_oom_defer(&on_oom, vmig_cleanup_closedir, d);
 	struct dirent *de;
 	while ((de = readdir(d)) != NULL) {
 		size_t nl = strlen(de->d_name);
@@ -241,6 +243,7 @@ static int server_list(vmig_server *s, const char *prefix, char ***names, size_t
 		XGROW(*names, cap, *n + 1);
 		(*names)[(*n)++] = xstrdup(de->d_name);
 	}
+	vmig_oom_undefer(&on_oom);
 	closedir(d);
 	if (*n)
 		qsort(*names, *n, sizeof **names, cmp_str);
@@ -249,12 +252,17 @@ static int server_list(vmig_server *s, const char *prefix, char ***names, size_t
 
 static int server_lock(vmig_server *s, const char *key, bool wait, bool *got, vmig_error *err)
 {
+	/* Room and the key first: once the lock is held, recording it allocates
+	 * nothing, so running out of memory cannot leave a lock no close finds. */
+	XGROW(s->locks, s->cap, s->nlocks + 1);
+	char *held_key = xstrdup(key);
 	char *path = xasprintf("%s/.%s.lock", s->dir, key);
 	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
 	*got = false;
 	if (fd < 0) {
 		int rc = fail_errno("cannot open the lock file", path, err);
 		free(path);
+		free(held_key);
 		return rc;
 	}
 	free(path);
@@ -262,11 +270,13 @@ static int server_lock(vmig_server *s, const char *key, bool wait, bool *got, vm
 	while (flock(fd, LOCK_EX | LOCK_NB) != 0) {
 		if (errno != EWOULDBLOCK && errno != EINTR) {
 			close(fd);
+			free(held_key);
 			return vmig_fail(err, VMIG_ERR_RUNTIME, "cannot take the lock %s: %s", key,
 			                 strerror(errno));
 		}
 		if (!wait || !vmig_waiter_pause(&s->wait)) {
 			close(fd);
+			free(held_key);
 			return wait ? vmig_fail(err, VMIG_ERR_RUNTIME,
 			                        "timed out waiting for the lock %s (another vmig "
 			                        "builds or fills it)",
@@ -274,8 +284,7 @@ static int server_lock(vmig_server *s, const char *key, bool wait, bool *got, vm
 			            : VMIG_OK;
 		}
 	}
-	XGROW(s->locks, s->cap, s->nlocks + 1);
-	s->locks[s->nlocks++] = (held_lock){xstrdup(key), fd};
+	s->locks[s->nlocks++] = (held_lock){held_key, fd};
 	*got = true;
 	return VMIG_OK;
 }

@@ -11,6 +11,12 @@
  *     in *err.  err may be NULL when the caller does not want the message.
  *     The library never prints, never exits and never changes the process's
  *     signal handlers, working directory or environment.
+ *   - Out of memory is an error like the others, never an abort: the call
+ *     gives up, closes the connection it had opened (which rolls back its
+ *     open transaction and releases its locks), hands nothing out and
+ *     returns VMIG_ERR_RUNTIME with transient set and a message saying so.
+ *     Memory the abandoned call had already allocated is not given back,
+ *     so a program that goes on after one should expect to have lost some.
  *   - Ownership is said beside each function.  Strings and structs passed in
  *     are borrowed for the duration of the call.  What the library hands
  *     out is freed with the function named beside it: vmig_free for a plain
@@ -132,7 +138,8 @@ VMIG_API const char *vmig_project_config_path(const vmig_project *project);
 /* The migrations directory (never NULL).  Borrowed from the project. */
 VMIG_API const char *vmig_project_migrations_dir(const vmig_project *project);
 /* The database URL, with its password replaced by "***" (for showing), or
- * NULL when the project has none.  A new string: free it with vmig_free. */
+ * NULL when the project has none (or memory ran out).  A new string: free
+ * it with vmig_free. */
 VMIG_API char *vmig_project_database_url_redacted(const vmig_project *project);
 /* How many migration files (revisions) the project has. */
 VMIG_API size_t vmig_project_revision_count(const vmig_project *project);

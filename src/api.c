@@ -17,6 +17,7 @@
 #include "testdb.h"
 #include "url.h"
 
+#include <setjmp.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -26,6 +27,61 @@ struct vmig_project {
 	size_t nrevs;
 	vmig_graph graph;
 };
+
+/*
+ * Every entry point that allocates runs its work under an out-of-memory
+ * frame (alloc.h): memory running out anywhere below closes the connection
+ * the call opened (rolling back its transaction and releasing its lock) and
+ * comes back here as an error value.  The project is not changed by any
+ * operation, so it stays usable.  Outputs are set only on success, so on
+ * this path they keep the NULLs the call began with.  err may be NULL in
+ * every public call; the core always has somewhere to write its message.
+ */
+static int out_of_memory(const char *fn, vmig_error *err)
+{
+	int rc = vmig_fail(err, VMIG_ERR_RUNTIME,
+	                   "%s: out of memory; the call was abandoned: its transaction, if "
+	                   "one was open, was rolled back and its connection closed",
+	                   fn);
+	if (err)
+		err->transient = 1;
+	return rc;
+}
+
+/* One public call's arguments, for guarded(): only what the call uses is set. */
+typedef struct api_call api_call;
+struct api_call {
+	int (*body)(const api_call *c, vmig_error *err);
+	vmig_project *p;
+	const vmig_open_options *open_opts;
+	vmig_project **project_out;
+	vmig_run_kind kind;
+	const char *target;
+	const vmig_migrate_options *opts;
+	vmig_migrate_result *res;
+	vmig_status_report **report_out;
+	const char *url;
+	char **url_out;
+	unsigned *made;
+	int *missing;
+};
+
+/* Runs c->body under an out-of-memory frame.  What setjmp's caller reads
+ * after the jump back is volatile, so the jump cannot have clobbered it. */
+static int guarded(const char *fn, const api_call *c, vmig_error *err)
+{
+	vmig_error own; /* the core always writes its message somewhere */
+	vmig_error *volatile e = err ? err : &own;
+	const char *volatile name = fn;
+	const api_call *volatile call = c;
+	vmig_oom_frame frame;
+	vmig_oom_enter(&frame);
+	if (setjmp(frame.jmp))
+		return out_of_memory(name, e);
+	int rc = call->body(call, e);
+	vmig_oom_leave(&frame);
+	return rc;
+}
 
 const char *vmig_version(void)
 {
@@ -44,7 +100,7 @@ static void free_revs(vmig_revision *revs, size_t n)
 	free(revs);
 }
 
-int vmig_project_open(const vmig_open_options *opts, vmig_project **out, vmig_error *err)
+static int project_open_impl(const vmig_open_options *opts, vmig_project **out, vmig_error *err)
 {
 	vmig_config_overrides ov = {0};
 	if (out)
@@ -83,6 +139,19 @@ int vmig_project_open(const vmig_open_options *opts, vmig_project **out, vmig_er
 	return VMIG_OK;
 }
 
+static int open_body(const api_call *c, vmig_error *err)
+{
+	return project_open_impl(c->open_opts, c->project_out, err);
+}
+
+int vmig_project_open(const vmig_open_options *opts, vmig_project **out, vmig_error *err)
+{
+	if (out)
+		*out = NULL;
+	api_call c = {.body = open_body, .open_opts = opts, .project_out = out};
+	return guarded("vmig_project_open", &c, err);
+}
+
 void vmig_project_close(vmig_project *p)
 {
 	if (!p)
@@ -103,9 +172,21 @@ const char *vmig_project_migrations_dir(const vmig_project *p)
 	return p ? p->cfg.migrations_dir : NULL;
 }
 
+static int redact_body(const api_call *c, vmig_error *err)
+{
+	(void)err;
+	*c->url_out = vmig_url_redact(c->p->cfg.database_url);
+	return VMIG_OK;
+}
+
 char *vmig_project_database_url_redacted(const vmig_project *p)
 {
-	return p && p->cfg.database_url ? vmig_url_redact(p->cfg.database_url) : NULL;
+	char *url = NULL;
+	if (p && p->cfg.database_url) {
+		api_call c = {.body = redact_body, .p = (vmig_project *)p, .url_out = &url};
+		guarded("vmig_project_database_url_redacted", &c, NULL);
+	}
+	return url;
 }
 
 size_t vmig_project_revision_count(const vmig_project *p)
@@ -139,8 +220,8 @@ static int need_project(const vmig_project *p, const char *fn, vmig_error *err)
 	return p ? VMIG_OK : vmig_fail(err, VMIG_ERR_INPUT, "%s: project is NULL", fn);
 }
 
-static int run(vmig_project *p, vmig_run_kind kind, const char *target,
-               const vmig_migrate_options *opts, vmig_migrate_result *res, vmig_error *err)
+static int run_impl(vmig_project *p, vmig_run_kind kind, const char *target,
+                    const vmig_migrate_options *opts, vmig_migrate_result *res, vmig_error *err)
 {
 	static const char *const names[] = {"vmig_up", "vmig_down", "vmig_redo", "vmig_stamp"};
 	if (res)
@@ -190,22 +271,45 @@ static int run(vmig_project *p, vmig_run_kind kind, const char *target,
 	return VMIG_OK;
 }
 
+static int run_body(const api_call *c, vmig_error *err)
+{
+	return run_impl(c->p, c->kind, c->target, c->opts, c->res, err);
+}
+
 int vmig_up(vmig_project *p, const char *target, const vmig_migrate_options *opts,
             vmig_migrate_result *res, vmig_error *err)
 {
-	return run(p, VMIG_RUN_UP, target, opts, res, err);
+	api_call c = {.body = run_body,
+	              .p = p,
+	              .kind = VMIG_RUN_UP,
+	              .target = target,
+	              .opts = opts,
+	              .res = res};
+	return guarded("vmig_up", &c, err);
 }
 
 int vmig_down(vmig_project *p, const char *target, const vmig_migrate_options *opts,
               vmig_migrate_result *res, vmig_error *err)
 {
-	return run(p, VMIG_RUN_DOWN, target, opts, res, err);
+	api_call c = {.body = run_body,
+	              .p = p,
+	              .kind = VMIG_RUN_DOWN,
+	              .target = target,
+	              .opts = opts,
+	              .res = res};
+	return guarded("vmig_down", &c, err);
 }
 
 int vmig_stamp(vmig_project *p, const char *target, const vmig_migrate_options *opts,
                vmig_migrate_result *res, vmig_error *err)
 {
-	return run(p, VMIG_RUN_STAMP, target, opts, res, err);
+	api_call c = {.body = run_body,
+	              .p = p,
+	              .kind = VMIG_RUN_STAMP,
+	              .target = target,
+	              .opts = opts,
+	              .res = res};
+	return guarded("vmig_stamp", &c, err);
 }
 
 /* ---------------------------------------------------------------- status */
@@ -228,8 +332,8 @@ static vmig_revision_state state_of(const vmig_state *st, size_t v)
 	return st->applied[v] ? VMIG_REV_APPLIED : VMIG_REV_PENDING;
 }
 
-int vmig_status_get(vmig_project *p, const vmig_migrate_options *opts, vmig_status_report **out,
-                    vmig_error *err)
+static int status_get_impl(vmig_project *p, const vmig_migrate_options *opts,
+                           vmig_status_report **out, vmig_error *err)
 {
 	if (out)
 		*out = NULL;
@@ -276,6 +380,20 @@ int vmig_status_get(vmig_project *p, const vmig_migrate_options *opts, vmig_stat
 	return VMIG_OK;
 }
 
+static int status_body(const api_call *c, vmig_error *err)
+{
+	return status_get_impl(c->p, c->opts, c->report_out, err);
+}
+
+int vmig_status_get(vmig_project *p, const vmig_migrate_options *opts, vmig_status_report **out,
+                    vmig_error *err)
+{
+	if (out)
+		*out = NULL;
+	api_call c = {.body = status_body, .p = p, .opts = opts, .report_out = out};
+	return guarded("vmig_status_get", &c, err);
+}
+
 void vmig_status_free(vmig_status_report *r)
 {
 	if (!r)
@@ -294,7 +412,7 @@ void vmig_status_free(vmig_status_report *r)
 
 /* -------------------------------------------------------- test databases */
 
-int vmig_testdb_new(vmig_project *p, const char *target, char **url, vmig_error *err)
+static int testdb_new_impl(vmig_project *p, const char *target, char **url, vmig_error *err)
 {
 	if (url)
 		*url = NULL;
@@ -314,7 +432,7 @@ int vmig_testdb_new(vmig_project *p, const char *target, char **url, vmig_error 
 	return rc;
 }
 
-int vmig_testdb_fill(vmig_project *p, const char *target, unsigned *made, vmig_error *err)
+static int testdb_fill_impl(vmig_project *p, const char *target, unsigned *made, vmig_error *err)
 {
 	if (made)
 		*made = 0;
@@ -325,7 +443,7 @@ int vmig_testdb_fill(vmig_project *p, const char *target, unsigned *made, vmig_e
 	return vmig_core_testdb_fill(&o, made, err);
 }
 
-int vmig_testdb_drop(vmig_project *p, const char *url, int *missing, vmig_error *err)
+static int testdb_drop_impl(vmig_project *p, const char *url, int *missing, vmig_error *err)
 {
 	if (missing)
 		*missing = 0;
@@ -339,4 +457,43 @@ int vmig_testdb_drop(vmig_project *p, const char *url, int *missing, vmig_error 
 	if (missing)
 		*missing = gone;
 	return rc;
+}
+
+static int testdb_new_body(const api_call *c, vmig_error *err)
+{
+	return testdb_new_impl(c->p, c->target, c->url_out, err);
+}
+
+static int testdb_fill_body(const api_call *c, vmig_error *err)
+{
+	return testdb_fill_impl(c->p, c->target, c->made, err);
+}
+
+static int testdb_drop_body(const api_call *c, vmig_error *err)
+{
+	return testdb_drop_impl(c->p, c->url, c->missing, err);
+}
+
+int vmig_testdb_new(vmig_project *p, const char *target, char **url, vmig_error *err)
+{
+	if (url)
+		*url = NULL;
+	api_call c = {.body = testdb_new_body, .p = p, .target = target, .url_out = url};
+	return guarded("vmig_testdb_new", &c, err);
+}
+
+int vmig_testdb_fill(vmig_project *p, const char *target, unsigned *made, vmig_error *err)
+{
+	if (made)
+		*made = 0;
+	api_call c = {.body = testdb_fill_body, .p = p, .target = target, .made = made};
+	return guarded("vmig_testdb_fill", &c, err);
+}
+
+int vmig_testdb_drop(vmig_project *p, const char *url, int *missing, vmig_error *err)
+{
+	if (missing)
+		*missing = 0;
+	api_call c = {.body = testdb_drop_body, .p = p, .url = url, .missing = missing};
+	return guarded("vmig_testdb_drop", &c, err);
 }

@@ -772,7 +772,8 @@ static int report_problem(const char *path, const struct problem *p, vmig_error 
 
 /* ---- the settings ---- */
 
-/* cyaml allocates through the project's allocator, which aborts on exhaustion. */
+/* cyaml's allocations fail as cyaml expects (NULL, and it reports
+ * CYAML_ERR_OOM): never a longjmp through its frames (see alloc.h). */
 static void *cyaml_alloc(void *ctx, void *ptr, size_t size)
 {
 	(void)ctx;
@@ -780,7 +781,7 @@ static void *cyaml_alloc(void *ctx, void *ptr, size_t size)
 		free(ptr);
 		return NULL;
 	}
-	return xrealloc(ptr, size);
+	return realloc(ptr, size);
 }
 
 static int apply_settings(vmig_config *cfg, const struct expansion *env,
@@ -826,7 +827,10 @@ static int read_settings(vmig_config *cfg, const struct expansion *env, const ch
 	}
 	code = cyaml_load_data((const uint8_t *)text, len, &cyaml, &schema, (cyaml_data_t **)&raw,
 	                       NULL);
-	if (code != CYAML_OK) {
+	if (code == CYAML_ERR_OOM) {
+		rc = vmig_fail(err, VMIG_ERR_RUNTIME, "%s: out of memory reading the settings",
+		               cfg->path);
+	} else if (code != CYAML_OK) {
 		/* Not expected after the libyaml pass; still an error, never a guess. */
 		rc = vmig_fail(err, VMIG_ERR_INPUT,
 		               "%s:%u: cannot read the settings (%s); write one \"key: value\" "
@@ -881,13 +885,16 @@ static int read_text(const char *path, vmig_buf *out)
 	size_t n;
 	int e = 0;
 	FILE *f = fopen(path, "rb");
+	vmig_cleanup on_oom;
 
 	if (!f)
 		return errno;
+	vmig_oom_defer(&on_oom, vmig_cleanup_fclose, f);
 	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
 		vmig_buf_add(out, chunk, n);
 	if (ferror(f))
 		e = errno ? errno : EIO;
+	vmig_oom_undefer(&on_oom);
 	fclose(f);
 	return e;
 }

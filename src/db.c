@@ -72,6 +72,15 @@ int vmig_db_choose(const vmig_config *cfg, vmig_db *db, vmig_conn_opts *opts, vm
 	return VMIG_OK;
 }
 
+/* Out of memory with a connection open: closing it rolls back what it had
+ * begun and releases its lock. */
+static void close_on_oom(void *arg)
+{
+	vmig_db *db = arg;
+	db->driver->close(db->conn);
+	db->conn = NULL;
+}
+
 int vmig_db_open(const vmig_config *cfg, unsigned wait_s, vmig_wait_fn on_wait, void *ctx,
                  vmig_db *db, vmig_error *err)
 {
@@ -84,8 +93,10 @@ int vmig_db_open(const vmig_config *cfg, unsigned wait_s, vmig_wait_fn on_wait, 
 	vmig_waiter_start(&wait);
 	for (unsigned attempt = 1;; attempt++) {
 		rc = db->driver->connect(cfg->database_url, &opts, &db->conn, err);
-		if (rc == VMIG_OK)
+		if (rc == VMIG_OK) {
+			vmig_oom_defer(&db->on_oom, close_on_oom, db);
 			return VMIG_OK;
+		}
 		double left = vmig_waiter_left(&wait);
 		if (!err->transient || left <= 0) {
 			if (wait_s && err->transient)
@@ -103,6 +114,7 @@ int vmig_db_open(const vmig_config *cfg, unsigned wait_s, vmig_wait_fn on_wait, 
 
 void vmig_db_close(vmig_db *db)
 {
+	vmig_oom_undefer(&db->on_oom);
 	if (db->driver && db->conn)
 		db->driver->close(db->conn);
 	free(db->redacted_url);

@@ -5,6 +5,7 @@
 #ifndef VMIG_DB_H
 #define VMIG_DB_H
 
+#include "alloc.h"
 #include "applied.h"
 #include "config.h"
 #include "driver.h"
@@ -14,7 +15,8 @@
 typedef struct vmig_db {
 	const vmig_driver *driver;
 	vmig_conn *conn;
-	char *redacted_url; /* the URL with its password replaced, for messages */
+	char *redacted_url;  /* the URL with its password replaced, for messages */
+	vmig_cleanup on_oom; /* closes conn if memory runs out while it is open */
 } vmig_db;
 
 /* Called before each retry of a --wait: attempt counts from 1; last is the failure. */

@@ -377,6 +377,8 @@ int vmig_revision_read(const char *path, vmig_buf *buf, vmig_error *err)
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return vmig_fail(err, VMIG_ERR_INPUT, "%s: cannot read: %s", path, strerror(errno));
+	vmig_cleanup on_oom;
+	vmig_oom_defer(&on_oom, vmig_cleanup_close_fd, &fd);
 	vmig_buf_reset(buf);
 	for (;;) {
 		if (buf->cap - buf->len < 4096) {
@@ -390,6 +392,7 @@ int vmig_revision_read(const char *path, vmig_buf *buf, vmig_error *err)
 			continue;
 		if (r < 0) {
 			int e = errno;
+			vmig_oom_undefer(&on_oom);
 			close(fd);
 			return vmig_fail(err, VMIG_ERR_INPUT, "%s: cannot read: %s", path,
 			                 strerror(e));
@@ -400,6 +403,7 @@ int vmig_revision_read(const char *path, vmig_buf *buf, vmig_error *err)
 		if ((size_t)r < room)
 			break;
 	}
+	vmig_oom_undefer(&on_oom);
 	close(fd);
 	return VMIG_OK;
 }
@@ -470,7 +474,10 @@ void vmig_sha256_hex(const void *data, size_t len, char *out, size_t nhex)
 	/* OpenSSL reads its configuration file on first use unless told not to:
 	 * a millisecond of every run, for nothing a digest needs. */
 	OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG, NULL);
-	EVP_Digest(len ? data : "", len, md, &mdlen, EVP_sha256(), NULL);
+	/* It fails only when OpenSSL cannot allocate its context: an empty
+	 * checksum recorded, or a template named by no hash, would be worse. */
+	if (!EVP_Digest(len ? data : "", len, md, &mdlen, EVP_sha256(), NULL))
+		vmig_out_of_memory();
 	size_t i = 0;
 	for (; i < nhex && i / 2 < mdlen; i++)
 		out[i] = hex[i % 2 ? md[i / 2] & 15 : md[i / 2] >> 4];

@@ -63,6 +63,8 @@ static int collect(const char *dir, path_list *out, vmig_error *err)
 		return vmig_fail(err, VMIG_ERR_INPUT,
 		                 "%s: cannot open the migrations directory: %s", dir,
 		                 strerror(errno));
+	vmig_cleanup on_oom;
+	vmig_oom_defer(&on_oom, vmig_cleanup_closedir, d);
 	struct dirent *de;
 	int rc = VMIG_OK;
 	while (rc == VMIG_OK && (de = readdir(d)) != NULL) {
@@ -88,6 +90,7 @@ static int collect(const char *dir, path_list *out, vmig_error *err)
 			free(path);
 		}
 	}
+	vmig_oom_undefer(&on_oom);
 	closedir(d);
 	return rc;
 }

@@ -24,9 +24,16 @@
 typedef struct server {
 	const vmig_server_ops *ops;
 	vmig_server *s;
-	char *base;         /* the URL's database name, before its suffix */
-	const char *suffix; /* ".db" for SQLite, "" for PostgreSQL (borrowed from s) */
+	char *base;          /* the URL's database name, before its suffix */
+	const char *suffix;  /* ".db" for SQLite, "" for PostgreSQL (borrowed from s) */
+	vmig_cleanup on_oom; /* closes s (and so its locks) if memory runs out */
 } server;
+
+static void close_on_oom(void *arg)
+{
+	server *sv = arg;
+	sv->ops->close(sv->s);
+}
 
 static int server_open(const vmig_config *cfg, const char *url, server *sv, vmig_error *err)
 {
@@ -46,6 +53,7 @@ static int server_open(const vmig_config *cfg, const char *url, server *sv, vmig
 	int rc = sv->ops->open(url, cfg->lock_timeout, &sv->s, err);
 	if (rc)
 		return rc;
+	vmig_oom_defer(&sv->on_oom, close_on_oom, sv);
 	size_t stem;
 	const char *name = sv->ops->name(sv->s, &stem);
 	sv->base = xstrndup(name, stem);
@@ -55,6 +63,7 @@ static int server_open(const vmig_config *cfg, const char *url, server *sv, vmig
 
 static void server_close(server *sv)
 {
+	vmig_oom_undefer(&sv->on_oom);
 	if (sv->ops)
 		sv->ops->close(sv->s);
 	free(sv->base);

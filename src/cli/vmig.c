@@ -11,6 +11,8 @@
 #include "alloc.h"
 
 #include <ctype.h>
+#include <setjmp.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -341,7 +343,7 @@ static int check_options(cli_ctx *ctx, const struct cmd_struct *cmd,
 	return 0;
 }
 
-int main(int argc, char **argv)
+static int run_command(int argc, char **argv)
 {
 	cli_ctx ctx = {0};
 	char **rest = xcalloc((size_t)argc + 1, sizeof *rest);
@@ -404,5 +406,21 @@ out:
 	if (ctx.cfg_loaded)
 		vmig_config_free(&ctx.cfg);
 	free(rest);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	/* Out of memory anywhere below: the connection is closed (rolling back
+	 * an open transaction and releasing the lock) before we get here. */
+	vmig_oom_frame frame;
+	vmig_oom_enter(&frame);
+	if (setjmp(frame.jmp)) {
+		fputs("vmig: out of memory; stopped, and an open transaction was rolled back\n",
+		      stderr);
+		return 1;
+	}
+	int rc = run_command(argc, argv);
+	vmig_oom_leave(&frame);
 	return rc;
 }
