@@ -6,6 +6,8 @@
  * to load than a whole no-op run on SQLite).  A new driver is one more line in
  * `drivers`.
  */
+/* dladdr() */
+#define _GNU_SOURCE
 #include "driver.h"
 
 #include "../src/alloc.h"
@@ -39,14 +41,35 @@ static const driver_entry drivers[] = {
 #define NDRIVERS (sizeof drivers / sizeof drivers[0])
 
 /*
+ * The folder of the shared library this code is in, when it is one (libvmig.so
+ * used by a program installed anywhere); NULL when the code is linked into the
+ * executable itself, whose folder is searched anyway.
+ */
+static char *library_dir(void)
+{
+	Dl_info info;
+	if (!dladdr((void *)&vmig_driver_for_url, &info) || !info.dli_fname ||
+	    info.dli_fname[0] != '/')
+		return NULL;
+	char lib[PATH_MAX], exe[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+	if (!realpath(info.dli_fname, lib) || (n > 0 && (exe[n] = '\0', !strcmp(lib, exe))))
+		return NULL;
+	*strrchr(lib, '/') = '\0';
+	return xstrdup(lib);
+}
+
+/*
  * Looks for the module in $VMIG_DRIVER_DIR, next to the executable (a build
- * tree), then in ../lib/vmig relative to it (an installed tree).
+ * tree), then in ../lib/vmig relative to it (an installed tree), then in vmig/
+ * beside libvmig.so (where `cmake --install` puts both).
  */
 static const vmig_driver *load_module(const driver_entry *e, vmig_error *err)
 {
-	char *dirs[3] = {0};
+	char *dirs[4] = {0};
 	const char *env = getenv("VMIG_DRIVER_DIR");
 	char *exe = vmig_exe_dir();
+	char *lib = library_dir();
 	size_t nd = 0;
 	if (env && *env)
 		dirs[nd++] = xstrdup(env);
@@ -54,7 +77,10 @@ static const vmig_driver *load_module(const driver_entry *e, vmig_error *err)
 		dirs[nd++] = xstrdup(exe);
 		dirs[nd++] = xasprintf("%s/%s", exe, VMIG_MODULE_RELDIR);
 	}
+	if (lib)
+		dirs[nd++] = xasprintf("%s/vmig", lib);
 	free(exe);
+	free(lib);
 	vmig_buf tried = {0};
 	const vmig_driver *d = NULL;
 	for (size_t i = 0; i < nd && !d; i++) {

@@ -39,8 +39,10 @@
  *
  * Databases: SQLite is built in.  PostgreSQL URLs load the driver module
  * vmig_postgres.so, which is looked for in $VMIG_DRIVER_DIR, then beside the
- * program's executable, then in ../lib/vmig from it (where `cmake --install`
- * puts it for a program installed in the same prefix's bin/).
+ * program's executable, then in ../lib/vmig from it, then in vmig/ beside
+ * libvmig.so (where `cmake --install` puts it, so a program linked with the
+ * shared library finds it wherever the program is installed; a program
+ * linked with libvmig.a has only the first three).
  */
 #ifndef VMIG_H
 #define VMIG_H

@@ -101,4 +101,17 @@ $got"
 	! grep -q '^applied ' "$work/$kind.out" || fail "$kind: a second run applied something"
 	grep -q "^up: 0 step(s)" "$work/$kind.out" || fail "$kind: a second run did not find nothing to do"
 done
+# A program installed anywhere (here: not in the prefix's bin/) finds the
+# PostgreSQL module beside libvmig.so: a server that is not there gives a
+# connection error, not "support is not available".
+proj=$work/basic_pg
+cp -r "$src/examples/basic" "$proj"
+if (cd "$proj" && env -u VMIG_CONFIG -u VMIG_DRIVER_DIR LD_LIBRARY_PATH="$libdir" \
+	DATABASE_URL=postgresql://nobody:secret@127.0.0.1:1/none "$work/example_shared") \
+	>"$work/pg.out" 2>"$work/pg.err"; then
+	fail "the example reached a server on port 1"
+fi
+! grep -q "not available" "$work/pg.err" || { cat "$work/pg.err" >&2; fail "the shared library did not find its PostgreSQL module"; }
+grep -qi "connect" "$work/pg.err" || { cat "$work/pg.err" >&2; fail "no connection error: $(cat "$work/pg.err")"; }
+! grep -q secret "$work/pg.out" "$work/pg.err" || fail "the password was printed"
 echo "ok: installed library, shared and static"
