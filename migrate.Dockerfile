@@ -17,7 +17,7 @@ FROM debian:12 AS build
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
       build-essential cmake pkg-config \
-      libpq-dev libsqlite3-dev libyaml-dev libcyaml-dev libssl-dev libcjson-dev libpg-query-dev \
+      libpq-dev libsqlite3-dev libyaml-dev libcyaml-dev nettle-dev libcjson-dev libpg-query-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY CMakeLists.txt ./
@@ -36,7 +36,7 @@ RUN cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DVMIG_TESTS=OFF -DCMAKE_INST
 FROM debian:12-slim
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
-      libpq5 libsqlite3-0 libcyaml1 libyaml-0-2 libssl3 libcjson1 ca-certificates \
+      libpq5 libsqlite3-0 libcyaml1 libyaml-0-2 libnettle8 libcjson1 ca-certificates \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --system --uid 10001 --user-group --home-dir /app --no-create-home vmig \
  && mkdir -p /app/migrations \

@@ -15,7 +15,7 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get update
 apt-get install -y --no-install-recommends \
 	build-essential cmake pkg-config \
-	libpq-dev libsqlite3-dev zlib1g-dev sqlite3 libyaml-dev libcyaml-dev libcmocka-dev libssl-dev \
+	libpq-dev libsqlite3-dev zlib1g-dev sqlite3 libyaml-dev libcyaml-dev libcmocka-dev libssl-dev nettle-dev \
 	libcjson-dev libpg-query-dev \
 	postgresql postgresql-client \
 	clang libclang-rt-14-dev clang-format valgrind \

@@ -78,7 +78,7 @@ void vmig_cleanup_fclose(void *file);
 void vmig_cleanup_close_fd(void *fd);
 
 /* Unwinds as the x* functions do: for a library call that failed for want of
- * memory (say, OpenSSL's digest) where vmig has no other answer than theirs. */
+ * memory where vmig has no other answer than theirs. */
 _Noreturn void vmig_out_of_memory(void);
 
 #endif

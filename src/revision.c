@@ -23,8 +23,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
+#include <nettle/sha2.h>
 
 enum section { SEC_HEADER, SEC_UP, SEC_DOWN };
 
@@ -469,17 +468,15 @@ const char *vmig_revision_checksum(const vmig_revision *rev)
 void vmig_sha256_hex(const void *data, size_t len, char *out, size_t nhex)
 {
 	static const char hex[] = "0123456789abcdef";
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen = 0;
-	/* OpenSSL reads its configuration file on first use unless told not to:
-	 * a millisecond of every run, for nothing a digest needs. */
-	OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG, NULL);
-	/* It fails only when OpenSSL cannot allocate its context: an empty
-	 * checksum recorded, or a template named by no hash, would be worse. */
-	if (!EVP_Digest(len ? data : "", len, md, &mdlen, EVP_sha256(), NULL))
-		vmig_out_of_memory();
+	unsigned char md[SHA256_DIGEST_SIZE];
+	/* nettle's digest allocates nothing and cannot fail (OpenSSL's, used
+	 * before, could, and an empty checksum was then recorded). */
+	struct sha256_ctx ctx;
+	sha256_init(&ctx);
+	sha256_update(&ctx, len, len ? data : (const void *)"");
+	sha256_digest(&ctx, sizeof md, md);
 	size_t i = 0;
-	for (; i < nhex && i / 2 < mdlen; i++)
+	for (; i < nhex && i / 2 < sizeof md; i++)
 		out[i] = hex[i % 2 ? md[i / 2] & 15 : md[i / 2] >> 4];
 	out[i] = '\0';
 }

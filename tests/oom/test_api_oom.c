@@ -313,7 +313,7 @@ static void scenario_silent(const fixture *f, int out)
 static void sweep(fixture *f, int rest)
 {
 	fail_at = 0;
-	/* The first run pays for one-time set-up (libc's, SQLite's, OpenSSL's),
+	/* The first run pays for one-time set-up (libc's, SQLite's),
 	 * which later runs do not: the second run is the one counted. */
 	for (int run = 0; run < 2; run++) {
 		remove_databases(f);
