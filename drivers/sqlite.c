@@ -27,6 +27,7 @@
 #include "../src/buf.h"
 #include "../src/clock.h"
 #include "../src/sqltext.h"
+#include "../src/strlist.h"
 #include "../src/url.h"
 #include "../src/version_table.h"
 
@@ -344,11 +345,6 @@ static int read_rows(sqlite_conn *sc, int shape, bool ids_only, vmig_applied_set
 	return rc;
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* SQLite has no schemas: the table's name is quoted whole. */
 static int sqlite_read_column(vmig_conn *c, const char *table, const char *column, char ***values,
                               size_t *n, vmig_error *err)
@@ -398,8 +394,8 @@ static int sqlite_read_column(vmig_conn *c, const char *table, const char *colum
 		free(*values);
 		*values = NULL;
 		*n = 0;
-	} else if (*n) {
-		qsort(*values, *n, sizeof **values, cmp_str);
+	} else {
+		vmig_strlist_sort(*values, *n);
 	}
 	return rc;
 }

@@ -12,6 +12,7 @@
 
 #include "../src/alloc.h"
 #include "../src/clock.h"
+#include "../src/strlist.h"
 #include "../src/url.h"
 
 #include <dirent.h>
@@ -216,11 +217,6 @@ static int server_rename(vmig_server *s, const char *from, const char *to, bool 
 	return rc;
 }
 
-static int cmp_str(const void *x, const void *y)
-{
-	return strcmp(*(char *const *)x, *(char *const *)y);
-}
-
 static int server_list(vmig_server *s, const char *prefix, char ***names, size_t *n,
                        vmig_error *err)
 {
@@ -245,8 +241,7 @@ static int server_list(vmig_server *s, const char *prefix, char ***names, size_t
 	}
 	vmig_oom_undefer(&on_oom);
 	closedir(d);
-	if (*n)
-		qsort(*names, *n, sizeof **names, cmp_str);
+	vmig_strlist_sort(*names, *n);
 	return VMIG_OK;
 }
 

@@ -276,40 +276,30 @@ static int run_body(const api_call *c, vmig_error *err)
 	return run_impl(c->p, c->kind, c->target, c->opts, c->res, err);
 }
 
+static int run_guarded(const char *fn, vmig_run_kind kind, vmig_project *p, const char *target,
+                       const vmig_migrate_options *opts, vmig_migrate_result *res, vmig_error *err)
+{
+	api_call c = {
+	    .body = run_body, .p = p, .kind = kind, .target = target, .opts = opts, .res = res};
+	return guarded(fn, &c, err);
+}
+
 int vmig_up(vmig_project *p, const char *target, const vmig_migrate_options *opts,
             vmig_migrate_result *res, vmig_error *err)
 {
-	api_call c = {.body = run_body,
-	              .p = p,
-	              .kind = VMIG_RUN_UP,
-	              .target = target,
-	              .opts = opts,
-	              .res = res};
-	return guarded("vmig_up", &c, err);
+	return run_guarded("vmig_up", VMIG_RUN_UP, p, target, opts, res, err);
 }
 
 int vmig_down(vmig_project *p, const char *target, const vmig_migrate_options *opts,
               vmig_migrate_result *res, vmig_error *err)
 {
-	api_call c = {.body = run_body,
-	              .p = p,
-	              .kind = VMIG_RUN_DOWN,
-	              .target = target,
-	              .opts = opts,
-	              .res = res};
-	return guarded("vmig_down", &c, err);
+	return run_guarded("vmig_down", VMIG_RUN_DOWN, p, target, opts, res, err);
 }
 
 int vmig_stamp(vmig_project *p, const char *target, const vmig_migrate_options *opts,
                vmig_migrate_result *res, vmig_error *err)
 {
-	api_call c = {.body = run_body,
-	              .p = p,
-	              .kind = VMIG_RUN_STAMP,
-	              .target = target,
-	              .opts = opts,
-	              .res = res};
-	return guarded("vmig_stamp", &c, err);
+	return run_guarded("vmig_stamp", VMIG_RUN_STAMP, p, target, opts, res, err);
 }
 
 /* ---------------------------------------------------------------- status */

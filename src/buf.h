@@ -3,7 +3,7 @@
  *
  * Used for building SQL, paths and messages.  A zeroed vmig_buf is an empty
  * buffer; the caller owns `data` and releases it with vmig_buf_free() or takes
- * it with vmig_buf_detach().  Allocation failure aborts (see alloc.h).
+ * it with vmig_buf_detach().  Allocation failure unwinds (see alloc.h).
  */
 #ifndef VMIG_BUF_H
 #define VMIG_BUF_H

@@ -2,6 +2,7 @@
 
 #include "alloc.h"
 #include "buf.h"
+#include "strlist.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -95,11 +96,6 @@ static int collect(const char *dir, path_list *out, vmig_error *err)
 	return rc;
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 int vmig_scan_dir(const char *dir, vmig_revision **revs, size_t *n, vmig_error *err)
 {
 	path_list paths = {0};
@@ -126,8 +122,8 @@ int vmig_scan_dir(const char *dir, vmig_revision **revs, size_t *n, vmig_error *
 		               "ask for, then rename it to .sql",
 		               paths.first_todo, paths.ntodo);
 	free(paths.first_todo);
-	if (rc == VMIG_OK && paths.n > 1)
-		qsort(paths.items, paths.n, sizeof *paths.items, cmp_str);
+	if (rc == VMIG_OK)
+		vmig_strlist_sort(paths.items, paths.n);
 	vmig_revision *out = xcalloc(paths.n, sizeof *out);
 	vmig_buf text = {0};
 	size_t loaded = 0;
