@@ -39,7 +39,7 @@
 #include <stddef.h>
 
 /* Bumped whenever a field of vmig_driver, vmig_conn_opts or vmig_change changes. */
-#define VMIG_DRIVER_VERSION 3
+#define VMIG_DRIVER_VERSION 4
 #define VMIG_NO_OFFSET      ((size_t)-1)
 
 /* What a database can do (vmig_driver.caps). */
@@ -122,13 +122,18 @@ typedef struct vmig_conn {
 	const struct vmig_driver *driver;
 } vmig_conn;
 
-#define VMIG_CONN_OPTS_VERSION 1
+#define VMIG_CONN_OPTS_VERSION 2
 
 typedef struct vmig_conn_opts {
 	int struct_version;               /* VMIG_CONN_OPTS_VERSION */
 	const char *version_table;        /* never NULL; fits max_identifier with "_meta" */
 	const char *version_table_schema; /* NULL: where the bare name resolves (PostgreSQL) */
 	unsigned lock_timeout;            /* seconds: the whole of any wait for another runner */
+	/* A schema to put first on the connection's search path, before what the
+	 * server or the URL set (`--schemas`: a tenant's revisions create their
+	 * tables there); NULL: the search path is left alone.  Only drivers with
+	 * VMIG_CAP_SCHEMAS are given one. */
+	const char *search_path_first;
 } vmig_conn_opts;
 
 /* Which transaction a change runs in. */
@@ -294,6 +299,17 @@ typedef struct vmig_driver {
 
 	/* Databases as a whole (above).  NULL: this driver cannot. */
 	const vmig_server_ops *server;
+
+	/*
+	 * The schemas of the database at url whose names match the SQL LIKE
+	 * pattern `like` (`--schemas`), sorted, without the database's own
+	 * (pg_catalog, information_schema, pg_toast...): *names is a new array
+	 * of *n new strings that the caller frees.  None matching is VMIG_OK
+	 * with *n 0.  Errors: connecting or reading (VMIG_ERR_RUNTIME).  NULL:
+	 * the database has no schemas.
+	 */
+	int (*list_schemas)(const char *url, const char *like, char ***names, size_t *n,
+	                    vmig_error *err);
 } vmig_driver;
 
 /*

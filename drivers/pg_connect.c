@@ -289,6 +289,24 @@ static PGconn *open_pg(const char *conninfo)
 	return PQconnectdbParams(keys, vals, 1);
 }
 
+/* Puts schema before the search path the server and the URL gave the
+ * session, so that the revisions' bare names resolve there first. */
+static int put_first_on_search_path(pg_conn *c, const char *schema, vmig_error *err)
+{
+	char *quoted = pg_quote_ident(c->pg, schema);
+	if (!quoted)
+		return vmig_fail(err, VMIG_ERR_INPUT, "schema \"%s\" cannot be quoted", schema);
+	vmig_buf q = {0};
+	vmig_buf_puts(&q, "SELECT pg_catalog.set_config('search_path', ");
+	pg_add_literal(&q, c->pg, quoted);
+	vmig_buf_puts(&q, " || pg_catalog.rtrim(', ' || pg_catalog.current_setting('search_path'), "
+	                  "', '), false)");
+	free(quoted);
+	int rc = pg_exec_simple(c, vmig_buf_str(&q), err);
+	vmig_buf_free(&q);
+	return rc;
+}
+
 int pg_connect(const char *url, const vmig_conn_opts *opts, vmig_conn **out, vmig_error *err)
 {
 	*out = NULL;
@@ -328,6 +346,8 @@ int pg_connect(const char *url, const vmig_conn_opts *opts, vmig_conn **out, vmi
 		c->schema = xstrdup(opts->version_table_schema);
 		rc = pg_set_names(c, err);
 	}
+	if (rc == VMIG_OK && probe && opts->search_path_first)
+		rc = put_first_on_search_path(c, opts->search_path_first, err);
 	free(probe);
 	if (rc) {
 		pg_close(&c->base);

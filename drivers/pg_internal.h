@@ -141,6 +141,10 @@ void pg_unlock(vmig_conn *vc);
 
 extern const vmig_server_ops pg_server_ops;
 
+/* ---- pg_schemas.c ---- */
+
+int pg_list_schemas(const char *url, const char *like, char ***names, size_t *n, vmig_error *err);
+
 /* ---- pg_dump.c ---- */
 
 int pg_dump_schema(const char *url, const char *const *exclude, vmig_buf *out, vmig_error *err);

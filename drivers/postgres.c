@@ -419,4 +419,5 @@ const vmig_driver vmig_postgres_driver = {
     .script = pg_script,
     .dump_schema = pg_dump_schema,
     .server = &pg_server_ops,
+    .list_schemas = pg_list_schemas,
 };

@@ -310,18 +310,6 @@ static char *dup_or_null(const char *s)
 	return s ? xstrdup(s) : NULL;
 }
 
-static vmig_revision_state state_of(const vmig_state *st, size_t v)
-{
-	const vmig_applied *row = st->row_of[v];
-	if (row && row->dirty)
-		return VMIG_REV_IN_PROGRESS;
-	if (st->graph->revs[v]->from_db)
-		return VMIG_REV_GONE;
-	if (vmig_state_drifted(st, v))
-		return VMIG_REV_EDITED;
-	return st->applied[v] ? VMIG_REV_APPLIED : VMIG_REV_PENDING;
-}
-
 static int status_get_impl(vmig_project *p, const vmig_migrate_options *opts,
                            vmig_status_report **out, vmig_error *err)
 {
@@ -357,13 +345,15 @@ static int status_get_impl(vmig_project *p, const vmig_migrate_options *opts,
 		e->message = xstrdup(rev->message);
 		e->path = rev->from_db ? NULL : dup_or_null(rev->path);
 		e->applied_at = row ? dup_or_null(row->applied_at) : NULL;
-		e->state = state_of(&st, v);
+		e->state = vmig_state_of(&st, v);
 		e->applied = st.applied[v];
-		r->applied += st.applied[v];
-		r->pending += !row;
-		r->drifted += e->state == VMIG_REV_EDITED || e->state == VMIG_REV_GONE;
-		r->in_progress += e->state == VMIG_REV_IN_PROGRESS;
 	}
+	vmig_state_counts counts;
+	vmig_state_count(&st, &counts);
+	r->applied = counts.applied;
+	r->pending = counts.pending;
+	r->drifted = counts.drifted;
+	r->in_progress = counts.in_progress;
 	vmig_state_free(&st);
 	vmig_db_close(&db);
 	*out = r;

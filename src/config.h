@@ -41,6 +41,9 @@ typedef struct vmig_config {
 	unsigned lock_timeout; /* seconds */
 	unsigned wait_timeout; /* seconds */
 	unsigned testdb_pool;  /* ready copies that `vmig testdb new` keeps */
+	/* Not a key of the file: `--schemas` sets it, borrowed, on a copy made
+	 * for one schema (the schema first on the search path); else NULL. */
+	const char *search_path_first;
 	/* Where the file set version_table and version_table_schema (0: it did
 	 * not), for errors found later against what the database can hold. */
 	unsigned version_table_line;

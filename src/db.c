@@ -68,6 +68,7 @@ int vmig_db_choose(const vmig_config *cfg, vmig_db *db, vmig_conn_opts *opts, vm
 	    .version_table = cfg->version_table,
 	    .version_table_schema = cfg->version_table_schema,
 	    .lock_timeout = cfg->lock_timeout,
+	    .search_path_first = cfg->search_path_first,
 	};
 	return VMIG_OK;
 }
@@ -234,6 +235,30 @@ int vmig_state_refuse_dirty(const vmig_state *st, vmig_error *err)
 	    "is now fully applied, or `vmig stamp` with its parent (or `base`) if it "
 	    "is not",
 	    row->revision, path, row->revision);
+}
+
+vmig_revision_state vmig_state_of(const vmig_state *st, size_t node)
+{
+	const vmig_applied *row = st->row_of[node];
+	if (row && row->dirty) /* a transaction-off revision that started and did not finish */
+		return VMIG_REV_IN_PROGRESS;
+	if (st->graph->revs[node]->from_db)
+		return VMIG_REV_GONE;
+	if (vmig_state_drifted(st, node))
+		return VMIG_REV_EDITED;
+	return st->applied[node] ? VMIG_REV_APPLIED : VMIG_REV_PENDING;
+}
+
+void vmig_state_count(const vmig_state *st, vmig_state_counts *out)
+{
+	*out = (vmig_state_counts){0};
+	for (size_t v = 0; v < st->graph->n; v++) {
+		vmig_revision_state s = vmig_state_of(st, v);
+		out->applied += st->applied[v];
+		out->pending += !st->row_of[v];
+		out->drifted += s == VMIG_REV_EDITED || s == VMIG_REV_GONE;
+		out->in_progress += s == VMIG_REV_IN_PROGRESS;
+	}
 }
 
 bool vmig_state_drifted(const vmig_state *st, size_t node)

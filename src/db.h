@@ -75,4 +75,14 @@ int vmig_state_refuse_dirty(const vmig_state *st, vmig_error *err);
 /* True when node's applied SQL differs from its file (same checksum version only). */
 bool vmig_state_drifted(const vmig_state *st, size_t node);
 
+/* What `status` says of node: in progress, gone and edited before applied. */
+vmig_revision_state vmig_state_of(const vmig_state *st, size_t node);
+
+/* The counts of status's last line (pending: no row at all; drifted: edited
+ * or gone). */
+typedef struct vmig_state_counts {
+	size_t applied, pending, drifted, in_progress;
+} vmig_state_counts;
+void vmig_state_count(const vmig_state *st, vmig_state_counts *out);
+
 #endif

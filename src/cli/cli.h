@@ -21,7 +21,12 @@
 /* Options that every command accepts, before or after its name. */
 typedef struct cli_opts {
 	const char *config_path;
-	const char *database_url;
+	const char *database_url;   /* the first -d */
+	const char **database_urls; /* every -d, in order */
+	size_t ndatabase_urls;
+	const char *targets_file; /* --targets */
+	const char *schemas;      /* --schemas: a LIKE pattern */
+	unsigned jobs;            /* --jobs; 0: CLI_DEFAULT_JOBS */
 	const char *dir;
 	bool single_transaction;
 	bool json;
@@ -107,6 +112,15 @@ int cli_resolve_ids(cli_ctx *ctx, char **ids, size_t n, const char **out);
 
 /* `vmig validate` without its output: files, graph, one head. */
 int cli_validate(cli_ctx *ctx);
+
+/* --jobs when not given: targets run at once. */
+#define CLI_DEFAULT_JOBS 4
+
+/* True when the options name several targets (-d twice, --targets, --schemas). */
+bool cli_fanout_wanted(const cli_ctx *ctx);
+/* Runs up, status, check or current (command, as typed) over every target
+ * the options name, --jobs at once; returns the worst exit code. */
+int cli_fanout(cli_ctx *ctx, const char *command, int argc, char **argv);
 
 /* The commands, one per file. */
 #define CLI_COMMAND(name)                                                                          \

@@ -25,6 +25,7 @@ enum cmd_needs {
 	USE_JSON = 1 << 3,     /* has machine output: --json */
 	USE_SQL = 1 << 4,      /* can print its SQL instead of running it: --sql */
 	USE_CONNECT = 1 << 5,  /* connects, so it can wait for the server: --wait */
+	USE_MANY = 1 << 6, /* runs over many databases: -d twice, --targets, --schemas, --jobs */
 };
 
 #define DB_READ (USE_FILES | USE_DATABASE | USE_CONNECT)
@@ -40,16 +41,18 @@ struct cmd_struct {
 static const struct cmd_struct commands[] = {
     {"init", cmd_init, cmd_init_help, "create vmig.yaml and migrations/", 0},
     {"new", cmd_new, cmd_new_help, "create a revision whose parent is the current head", USE_FILES},
-    {"up", cmd_up, cmd_up_help, "apply revisions (alias: upgrade)", DB_READ | USE_RUN | USE_SQL},
-    {"upgrade", cmd_up, cmd_up_help, NULL, DB_READ | USE_RUN | USE_SQL},
+    {"up", cmd_up, cmd_up_help, "apply revisions (alias: upgrade)",
+     DB_READ | USE_RUN | USE_SQL | USE_MANY},
+    {"upgrade", cmd_up, cmd_up_help, NULL, DB_READ | USE_RUN | USE_SQL | USE_MANY},
     {"down", cmd_down, cmd_down_help, "unapply revisions (alias: downgrade)",
      DB_READ | USE_RUN | USE_SQL},
     {"downgrade", cmd_down, cmd_down_help, NULL, DB_READ | USE_RUN | USE_SQL},
     {"redo", cmd_redo, cmd_redo_help, "unapply the last revision and apply it again",
      DB_READ | USE_RUN},
     {"status", cmd_status, cmd_status_help, "every revision: applied or pending, and drift",
-     DB_READ | USE_JSON},
-    {"current", cmd_current, cmd_current_help, "the database's applied heads", DB_READ | USE_JSON},
+     DB_READ | USE_JSON | USE_MANY},
+    {"current", cmd_current, cmd_current_help, "the database's applied heads",
+     DB_READ | USE_JSON | USE_MANY},
     {"history", cmd_history, cmd_history_help, "the graph from heads to base",
      USE_FILES | USE_JSON},
     {"heads", cmd_heads, cmd_heads_help, "the heads of the graph", USE_FILES | USE_JSON},
@@ -60,7 +63,7 @@ static const struct cmd_struct commands[] = {
      DB_READ | USE_SQL},
     {"validate", cmd_validate, cmd_validate_help, "check files and graph (no database)", USE_FILES},
     {"check", cmd_check, cmd_check_help, "validate, and the database is at head without drift",
-     DB_READ},
+     DB_READ | USE_MANY},
     {"create", cmd_create, cmd_create_help, "create the database the URL names",
      USE_FILES | USE_DATABASE | USE_CONNECT},
     {"drop", cmd_drop, cmd_drop_help, "drop the database the URL names (--force)",
@@ -80,6 +83,9 @@ static const struct cmd_struct commands[] = {
 enum option_id {
 	OPT_CONFIG,
 	OPT_DATABASE_URL,
+	OPT_TARGETS,
+	OPT_SCHEMAS,
+	OPT_JOBS,
 	OPT_DIR,
 	OPT_SINGLE_TRANSACTION,
 	OPT_WAIT,
@@ -105,9 +111,20 @@ static const struct common_option {
     [OPT_CONFIG] = {"-c", "--config", VALUE, USE_FILES, true,
                     "  -c, --config PATH        config file (default: $VMIG_CONFIG, else "
                     "./vmig.yaml)\n"},
-    [OPT_DATABASE_URL] = {"-d", "--database-url", VALUE, USE_DATABASE, true,
+    [OPT_DATABASE_URL] = {"-d", "--database-url", VALUE, USE_DATABASE, false,
                           "  -d, --database-url URL   database (default: the config's, else "
-                          "$DATABASE_URL)\n"},
+                          "$DATABASE_URL);\n"
+                          "                           give it again for more (up, status, "
+                          "check, current)\n"},
+    [OPT_TARGETS] = {NULL, "--targets", VALUE, USE_MANY, true,
+                     "      --targets FILE       the databases: one URL per line, # comments\n"},
+    [OPT_SCHEMAS] = {NULL, "--schemas", VALUE, USE_MANY, true,
+                     "      --schemas PATTERN    PostgreSQL: every schema whose name is LIKE "
+                     "PATTERN,\n"
+                     "                           each with its own version table\n"},
+    [OPT_JOBS] = {NULL, "--jobs", VALUE, USE_MANY, true,
+                  "      --jobs N             targets at once, one connection each "
+                  "(default 4)\n"},
     [OPT_DIR] = {NULL, "--dir", VALUE, USE_FILES, true,
                  "      --dir DIR            migrations directory (default: the config's, "
                  "else ./migrations)\n"},
@@ -182,17 +199,20 @@ static const struct cmd_struct *find_command(const char *name)
 	return NULL;
 }
 
-static bool parse_seconds(const char *s, unsigned *out)
+/* A whole number from 0 to max, digits only. */
+static bool parse_whole(const char *s, unsigned long max, unsigned *out)
 {
 	if (!*s)
 		return false;
 	for (const char *p = s; *p; p++)
 		if (!isdigit((unsigned char)*p))
 			return false;
-	unsigned long seconds = strtoul(s, NULL, 10);
-	if (seconds > 86400)
+	if (strlen(s) > 9)
 		return false;
-	*out = (unsigned)seconds;
+	unsigned long value = strtoul(s, NULL, 10);
+	if (value > max)
+		return false;
+	*out = (unsigned)value;
 	return true;
 }
 
@@ -236,7 +256,20 @@ static int set_option(cli_ctx *ctx, int k, const char *value, struct given_optio
 		opts->config_path = value;
 		break;
 	case OPT_DATABASE_URL:
-		opts->database_url = value;
+		if (!opts->database_url)
+			opts->database_url = value;
+		opts->database_urls[opts->ndatabase_urls++] = value;
+		break;
+	case OPT_TARGETS:
+		opts->targets_file = value;
+		break;
+	case OPT_SCHEMAS:
+		opts->schemas = value;
+		break;
+	case OPT_JOBS:
+		if (!parse_whole(value, 1024, &opts->jobs) || opts->jobs < 1)
+			return cli_usage_error(ctx, "--jobs %s: give a whole number from 1 to 1024",
+			                       value);
 		break;
 	case OPT_DIR:
 		opts->dir = value;
@@ -246,7 +279,7 @@ static int set_option(cli_ctx *ctx, int k, const char *value, struct given_optio
 		break;
 	case OPT_WAIT:
 		opts->wait = true;
-		if (value && !parse_seconds(value, &opts->wait_s))
+		if (value && !parse_whole(value, 86400, &opts->wait_s))
 			return cli_usage_error(
 			    ctx, "--wait=%s: give a whole number of seconds (0 to 86400)", value);
 		break;
@@ -320,11 +353,11 @@ static int check_options(cli_ctx *ctx, const struct cmd_struct *cmd,
 {
 	char name[64];
 
-	if (given->repeated == OPT_DATABASE_URL)
+	if (ctx->opt.ndatabase_urls > 1 && !(cmd->needs & USE_MANY))
 		return cli_usage_error(ctx,
-		                       "%s is given twice: only one database per run is supported "
-		                       "yet; give it once",
-		                       option_name(OPT_DATABASE_URL, name, sizeof name));
+		                       "%s is given twice: `vmig %s` works on one database (up, "
+		                       "status, check and current take several); give it once",
+		                       option_name(OPT_DATABASE_URL, name, sizeof name), cmd->name);
 	if (given->repeated >= 0)
 		return cli_usage_error(ctx, "%s is given twice; give it once",
 		                       option_name(given->repeated, name, sizeof name));
@@ -332,12 +365,16 @@ static int check_options(cli_ctx *ctx, const struct cmd_struct *cmd,
 		const char *typed = given->spelling[k];
 		if (!typed || (options[k].need & cmd->needs) == options[k].need)
 			continue;
+		/* Over several databases, up and check also give a line per target. */
+		if (k == OPT_JSON && (cmd->needs & USE_MANY) && cli_fanout_wanted(ctx))
+			continue;
 		/* As typed, without a value after "=" (a URL may hold a password). */
 		int len = (int)strcspn(typed, "=");
 		return cli_usage_error(ctx, "`vmig %s` does not use %.*s%s", cmd->name, len, typed,
 		                       k == OPT_JSON
 		                           ? " (machine output is for status, current, heads, "
-		                             "history and testdb new)"
+		                             "history, testdb new, and up and check over several "
+		                             "databases)"
 		                           : "");
 	}
 	return 0;
@@ -347,6 +384,7 @@ static int run_command(int argc, char **argv)
 {
 	cli_ctx ctx = {0};
 	char **rest = xcalloc((size_t)argc + 1, sizeof *rest);
+	ctx.opt.database_urls = xcalloc((size_t)argc + 1, sizeof *ctx.opt.database_urls);
 	int nrest = 0, rc;
 	struct given_options given = {.quiet = false};
 	const char *no_color = getenv("NO_COLOR");
@@ -393,7 +431,9 @@ static int run_command(int argc, char **argv)
 		goto out;
 	}
 	rc = check_options(&ctx, cmd, &given);
-	if (!rc)
+	if (!rc && (cmd->needs & USE_MANY) && cli_fanout_wanted(&ctx))
+		rc = cli_fanout(&ctx, cmd->name, nrest - 1, rest + 1);
+	else if (!rc)
 		rc = cmd->fn(&ctx, nrest - 1, rest + 1);
 out:
 	if (ctx.db.conn)
@@ -406,6 +446,7 @@ out:
 	if (ctx.cfg_loaded)
 		vmig_config_free(&ctx.cfg);
 	free(rest);
+	free(ctx.opt.database_urls);
 	return rc;
 }
 
