@@ -16,11 +16,12 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
 build=$1
 seconds=${2:-${VMIG_FUZZ_SECONDS:-40}}
-targets="revision url pgsplit sqlite_split config alembic"
+targets="revision url pgsplit sqlite_split config alembic targets"
 
 dict_of() {
 	case $1 in
 	pgsplit | sqlite_split) echo "$here/dict/sql.dict" ;;
+	targets) echo "$here/dict/url.dict" ;;
 	*) echo "$here/dict/$1.dict" ;;
 	esac
 }

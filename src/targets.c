@@ -62,14 +62,14 @@ static int parse_line(const char *path, unsigned line, const char *s, size_t len
 		return err->code;
 	}
 	if (!vmig_url_scheme(expanded, NULL, 0)) {
-		char *bad = shown(expanded);
+		/* Not shown: what is no URL cannot be redacted, and may hold a
+		 * password (a URL with a slash missing, a variable's value). */
 		free(expanded);
-		vmig_fail(err, VMIG_ERR_INPUT,
-		          "%s:%u: \"%s\" is not a database URL; give one per line, such as "
-		          "postgresql://user@host/db or sqlite:///path/app.db",
-		          path, line, bad);
-		free(bad);
-		return VMIG_ERR_INPUT;
+		return vmig_fail(
+		    err, VMIG_ERR_INPUT,
+		    "%s:%u: not a database URL (no scheme://); give one per line, such "
+		    "as postgresql://user@host/db or sqlite:///path/app.db",
+		    path, line);
 	}
 	*url = expanded;
 	return VMIG_OK;
