@@ -13,16 +13,6 @@ static bool blank(char c)
 	return c == ' ' || c == '\t' || c == '\r';
 }
 
-/* The URL as a message may show it: no password, no control bytes. */
-static char *shown(const char *url)
-{
-	char *redacted = vmig_url_redact(url);
-	vmig_buf b = {0};
-	vmig_buf_put_escaped(&b, redacted, strlen(redacted));
-	free(redacted);
-	return vmig_buf_detach(&b);
-}
-
 static void add(vmig_target_list *out, char *url, unsigned line)
 {
 	if (out->n == out->cap) {
@@ -90,15 +80,13 @@ int vmig_targets_parse(const char *path, const char *text, size_t len, vmig_env_
 		at = end + 1;
 		if (rc || !url)
 			continue;
+		/* The URL is not shown: only a well-formed one could be redacted. */
 		for (size_t i = first; i < out->n && !rc; i++)
-			if (strcmp(out->urls[i], url) == 0) {
-				char *same = shown(url);
+			if (strcmp(out->urls[i], url) == 0)
 				rc = vmig_fail(
 				    err, VMIG_ERR_INPUT,
-				    "%s:%u: %s is on line %u already; give each database once",
-				    path, line, same, out->lines[i]);
-				free(same);
-			}
+				    "%s:%u: the same URL as on line %u; give each database once",
+				    path, line, out->lines[i]);
 		if (rc)
 			free(url);
 		else

@@ -62,7 +62,7 @@ static void test_bad_lines(void **state)
 	    {"postgres:/u:s3cret@h/x\n", "tenants.txt:1: not a database URL"},
 	    {"${PW}\n", "tenants.txt:1: not a database URL"},
 	    {"postgresql://u:s3cret@h/x\npostgresql://u:s3cret@h/x\n",
-	     "tenants.txt:2: postgresql://u:***@h/x is on line 1 already"},
+	     "tenants.txt:2: the same URL as on line 1"},
 	    {"postgresql://u:${PW@h/x\n", "tenants.txt:1:"},
 	    {"# only comments\n\n", "tenants.txt: no database URL in it"},
 	    {"", "tenants.txt: no database URL in it"},
@@ -80,18 +80,6 @@ static void test_bad_lines(void **state)
 		assert_string_equal(l.urls[0], "sqlite:///kept.db");
 		vmig_target_list_free(&l);
 	}
-}
-
-/* A control byte in a URL that is shown is escaped, never sent to the terminal. */
-static void test_bad_line_escaped(void **state)
-{
-	(void)state;
-	vmig_target_list l = {0};
-	vmig_error err = {0};
-	assert_int_equal(parse("sqlite:///\x1b[2J.db\nsqlite:///\x1b[2J.db\n", &l, &err),
-	                 VMIG_ERR_INPUT);
-	assert_null(strchr(err.msg, '\x1b'));
-	assert_non_null(strstr(err.msg, "\\x1b[2J"));
 }
 
 static void test_nul_byte(void **state)
@@ -118,8 +106,9 @@ static void test_read_missing_file(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_lines_comments_and_blanks), cmocka_unit_test(test_bad_lines),
-	    cmocka_unit_test(test_bad_line_escaped),          cmocka_unit_test(test_nul_byte),
+	    cmocka_unit_test(test_lines_comments_and_blanks),
+	    cmocka_unit_test(test_bad_lines),
+	    cmocka_unit_test(test_nul_byte),
 	    cmocka_unit_test(test_read_missing_file),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
