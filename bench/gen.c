@@ -8,6 +8,9 @@
  *                                   with a row in a bookkeeping table
  *   gen schema pg|sqlite DIR        the schema that bench/testdb.sh measures:
  *                                   250 revisions, 100 tables (see below)
+ *   gen dbmate N DIR                the linear history's N revisions as dbmate
+ *                                   migration files (bench/run.sh runs dbmate
+ *                                   beside vmig when it is installed)
  *
  * Revision k (1..N) creates table tk and drops it on the way down.  Ids are
  * 12 hex digits derived from k, so every run writes the same files, but
@@ -45,7 +48,8 @@ static void usage(void)
 	fputs("usage: gen tree linear|branchy N DIR\n"
 	      "       gen sql N\n"
 	      "       gen sql-book N\n"
-	      "       gen schema pg|sqlite DIR\n",
+	      "       gen schema pg|sqlite DIR\n"
+	      "       gen dbmate N DIR\n",
 	      stderr);
 	exit(2);
 }
@@ -281,10 +285,35 @@ static void schema(const char *kind, const char *dir)
 	}
 }
 
+/* Revision k of the linear history in dbmate's format: a version that sorts
+ * in order, then "-- migrate:up" and "-- migrate:down" sections. */
+static void write_dbmate(const char *dir, long n)
+{
+	char path[4096];
+	for (long k = 1; k <= n; k++) {
+		snprintf(path, sizeof path, "%s/%08ld_create_t%ld.sql", dir, k, k);
+		FILE *f = fopen(path, "w");
+		if (!f) {
+			perror(path);
+			exit(1);
+		}
+		fprintf(f,
+		        "-- migrate:up\nCREATE TABLE t%ld (id integer PRIMARY KEY);\n\n"
+		        "-- migrate:down\nDROP TABLE t%ld;\n",
+		        k, k);
+		if (fclose(f) != 0) {
+			perror(path);
+			exit(1);
+		}
+	}
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 5 && strcmp(argv[1], "tree") == 0) {
 		tree(argv[2], parse_count(argv[3]), argv[4]);
+	} else if (argc == 4 && strcmp(argv[1], "dbmate") == 0) {
+		write_dbmate(argv[3], parse_count(argv[2]));
 	} else if (argc == 4 && strcmp(argv[1], "schema") == 0) {
 		schema(argv[2], argv[3]);
 	} else if (argc == 3 && strcmp(argv[1], "sql") == 0) {

@@ -30,10 +30,12 @@
 #include "../src/strlist.h"
 #include "../src/url.h"
 #include "../src/version_table.h"
+#include "sqlite_lint.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <sqlite3.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
@@ -51,7 +53,10 @@ typedef struct sqlite_conn {
 	int lock_fd;       /* a descriptor of the file, open until close(); -1: none */
 	bool lock_held;    /* the flock is ours */
 	bool tuned;        /* the connection has the settings of a run that writes */
-	bool persisting;   /* switched from DELETE to PERSIST journal for this run */
+	bool persisting;   /* in WAL mode for this run: DELETE is put back at the end */
+	char *wal_marker;  /* the file saying so while it lasts */
+	bool committed;    /* a change of this run has committed */
+	bool wal_tried;    /* the switch to WAL was tried in this run */
 	bool outer_failed; /* a change failed inside the caller's transaction: no commit */
 	sqlite3_stmt *insert, *set_state, *delete; /* prepared after prepare() */
 } sqlite_conn;
@@ -110,6 +115,7 @@ static int sqlite_connect(const char *url, const vmig_conn_opts *opts, vmig_conn
 	sqlite_conn *sc = xcalloc(1, sizeof *sc);
 	sc->base.driver = &vmig_sqlite_driver;
 	sc->path = path;
+	sc->wal_marker = xasprintf("%s-vmig-wal", path);
 	sc->lock_fd = -1;
 	sc->lock_timeout = opts->lock_timeout;
 	sc->wait = vmig_waiter_new(opts->lock_timeout * 1000.0, 1, 50);
@@ -153,6 +159,8 @@ static int ensure_open(sqlite_conn *sc, bool create, bool *missing, vmig_error *
 	return VMIG_OK;
 }
 
+static bool set_journal_mode(sqlite_conn *sc, const char *mode, char out[16]);
+
 /* Closes SQLite's connection (which releases SQLite's locks); the run lock stays. */
 static void close_db(sqlite_conn *sc)
 {
@@ -165,11 +173,14 @@ static void close_db(sqlite_conn *sc)
 	sc->insert = sc->set_state = sc->delete = NULL;
 	if (!sqlite3_get_autocommit(sc->db))
 		sqlite3_exec(sc->db, "ROLLBACK", NULL, NULL, NULL);
-	if (sc->persisting) /* removes the journal file PERSIST leaves */
-		sqlite3_exec(sc->db, "PRAGMA journal_mode=DELETE", NULL, NULL, NULL);
+	char mode[16];
+	/* Back to DELETE (which checkpoints and removes the WAL file), and only
+	 * then the marker: a run killed before this leaves both. */
+	if (sc->persisting && set_journal_mode(sc, "DELETE", mode) && strcmp(mode, "delete") == 0)
+		unlink(sc->wal_marker);
 	sqlite3_close(sc->db);
 	sc->db = NULL;
-	sc->tuned = sc->persisting = false;
+	sc->tuned = sc->persisting = sc->committed = sc->wal_tried = false;
 }
 
 static void sqlite_close(vmig_conn *c)
@@ -181,6 +192,7 @@ static void sqlite_close(vmig_conn *c)
 	if (sc->lock_fd >= 0) /* last: SQLite holds no lock any more */
 		close(sc->lock_fd);
 	free(sc->path);
+	free(sc->wal_marker);
 	free(sc->table);
 	free(sc->meta);
 	free(sc->upgrade_name);
@@ -188,34 +200,80 @@ static void sqlite_close(vmig_conn *c)
 }
 
 /*
- * Settings of this connection for a run that writes; nothing persistent changes.
- * A commit in the default DELETE journal mode costs four fsync() calls
- * (journal, folder, journal header, database).  synchronous=NORMAL drops the
- * journal header's; the PERSIST journal mode and the exclusive locking mode
- * keep the journal file in place and open between commits, which drops the
- * folder's and the unlink: a per-revision run takes about a quarter less
- * time.  Each revision still commits durably on its own; a process killed at
- * any moment leaves the database consistent (SQLite documents NORMAL as safe
- * against power loss on current filesystems).  The cost: the application's
- * connections wait (their busy timeout) while vmig writes, until the run
- * lock is released.  A database in WAL mode keeps its journal mode.
+ * Settings of this connection for a run that writes; nothing persistent
+ * changes once the run is over.  A database in the default DELETE journal
+ * mode spends four fsync() calls on each commit (journal, folder, journal
+ * header, database).  Once the run's first change has committed, vmig puts
+ * it in WAL mode, with the exclusive locking mode (no shared memory, no
+ * -shm file) and synchronous=NORMAL: a commit appends to the WAL and syncs
+ * nothing, the WAL is synced at checkpoints, and closing puts the DELETE
+ * mode back, which checkpoints everything into the database, syncs it and
+ * removes the WAL.  Measured on 1,000 revisions, a transaction each: about
+ * a quarter of the time of a rollback journal with NORMAL (two or three
+ * syncs a commit).  Each revision still commits on its own, and a process
+ * killed at any moment leaves the database consistent, at a revision
+ * boundary: whoever opens it next recovers the WAL.  It is then still in
+ * WAL mode, and the marker file beside it (DB-vmig-wal) tells the next vmig
+ * that reads it to put DELETE back.  A power loss during the run may roll
+ * back the last revisions before it, whole (SQLite: WAL with NORMAL is
+ * consistent, not durable, until a checkpoint).  The cost: the
+ * application's connections wait (their busy timeout) while vmig writes,
+ * until the run lock is released.
+ * A database in WAL or any other mode of its own keeps its mode.
  */
+static bool set_journal_mode(sqlite_conn *sc, const char *mode, char out[16])
+{
+	char sql[64];
+	snprintf(sql, sizeof sql, "PRAGMA journal_mode%s%s", mode ? "=" : "", mode ? mode : "");
+	sqlite3_stmt *st;
+	out[0] = '\0';
+	if (sqlite3_prepare_v2(sc->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return false;
+	bool ok = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0);
+	if (ok)
+		snprintf(out, 16, "%s", (const char *)sqlite3_column_text(st, 0));
+	for (char *p = out; *p; p++)
+		*p = (char)(*p >= 'A' && *p <= 'Z' ? *p - 'A' + 'a' : *p);
+	sqlite3_finalize(st);
+	return ok;
+}
+
 static void tune_for_writing(sqlite_conn *sc)
 {
-	sqlite3_stmt *st;
 	if (sc->tuned)
 		return;
 	sc->tuned = true;
-	if (sqlite3_prepare_v2(sc->db, "PRAGMA journal_mode", -1, &st, NULL) != SQLITE_OK)
-		return;
-	bool is_delete = sqlite3_step(st) == SQLITE_ROW &&
-	                 sqlite3_stricmp((const char *)sqlite3_column_text(st, 0), "delete") == 0;
-	sqlite3_finalize(st);
-	if (is_delete &&
-	    sqlite3_exec(sc->db, "PRAGMA journal_mode=PERSIST", NULL, NULL, NULL) == SQLITE_OK)
-		sc->persisting = true;
 	sqlite3_exec(sc->db, "PRAGMA synchronous=NORMAL", NULL, NULL, NULL);
+	/* Before WAL mode: then SQLite never uses shared memory for it. */
 	sqlite3_exec(sc->db, "PRAGMA locking_mode=EXCLUSIVE", NULL, NULL, NULL);
+	char mode[16];
+	if (set_journal_mode(sc, NULL, mode) && strcmp(mode, "wal") == 0 &&
+	    access(sc->wal_marker, F_OK) == 0)
+		sc->persisting = true; /* an earlier run died before putting DELETE back */
+}
+
+/*
+ * Called before each change: from the second change of a run on (once one
+ * has committed), a database in DELETE mode is put in WAL mode.  Not before:
+ * a run refused or failing at its first change must leave the file as it
+ * was, byte for byte, and switching modes writes the file's header.
+ */
+static void use_wal_from_now_on(sqlite_conn *sc)
+{
+	char mode[16];
+	if (!sc->committed || sc->wal_tried || sc->persisting || !sqlite3_get_autocommit(sc->db))
+		return;
+	sc->wal_tried = true;
+	if (!set_journal_mode(sc, NULL, mode) || strcmp(mode, "delete") != 0)
+		return;
+	int fd = open(sc->wal_marker, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return; /* a folder vmig cannot write in: DELETE mode, as it is */
+	close(fd);
+	if (set_journal_mode(sc, "WAL", mode) && strcmp(mode, "wal") == 0)
+		sc->persisting = true;
+	else
+		unlink(sc->wal_marker);
 }
 
 static int sqlite_lock(vmig_conn *c, vmig_error *err)
@@ -400,6 +458,24 @@ static int sqlite_read_column(vmig_conn *c, const char *table, const char *colum
 	return rc;
 }
 
+/*
+ * A run killed while the database was in WAL mode for it (tune_for_writing)
+ * left the marker: the first vmig that reads the database afterwards, even a
+ * no-op `up`, puts DELETE back, unless a run holds the lock (it will).
+ */
+static void restore_after_killed_run(sqlite_conn *sc)
+{
+	if (sc->lock_held || access(sc->wal_marker, F_OK) != 0)
+		return;
+	if (sc->lock_fd < 0)
+		sc->lock_fd = open(sc->path, O_RDONLY | O_CLOEXEC);
+	if (sc->lock_fd < 0 || flock(sc->lock_fd, LOCK_EX | LOCK_NB) != 0)
+		return;
+	sc->lock_held = true;
+	tune_for_writing(sc);
+	sqlite_unlock(&sc->base); /* closes the connection: DELETE, no marker */
+}
+
 static int sqlite_read_applied(vmig_conn *c, bool ids_only, vmig_applied_set *set, vmig_error *err)
 {
 	sqlite_conn *sc = conn_of(c);
@@ -407,6 +483,9 @@ static int sqlite_read_applied(vmig_conn *c, bool ids_only, vmig_applied_set *se
 	int shape;
 	int rc = ensure_open(sc, false, &missing, err);
 	if (rc || missing)
+		return rc;
+	restore_after_killed_run(sc);
+	if ((rc = ensure_open(sc, false, &missing, err)) || missing)
 		return rc;
 	if ((rc = read_shape(sc, &shape, &recorded, err)) || shape == 0)
 		return rc; /* no meta table: no version table either */
@@ -690,6 +769,8 @@ static int sqlite_apply(vmig_conn *c, const vmig_change *chg, size_t *fail_offse
 	if (rc == VMIG_OK && chg->txn == VMIG_TXN_OUTER && sqlite3_get_autocommit(sc->db))
 		rc = vmig_fail(err, VMIG_ERR_RUNTIME, "%s: no transaction is open for this change",
 		               sc->path);
+	if (rc == VMIG_OK && chg->txn != VMIG_TXN_OUTER)
+		use_wal_from_now_on(sc);
 	if (rc == VMIG_OK && chg->txn == VMIG_TXN_OWN)
 		rc = exec_simple(sc, "BEGIN IMMEDIATE", err);
 	if (rc)
@@ -705,6 +786,8 @@ static int sqlite_apply(vmig_conn *c, const vmig_change *chg, size_t *fail_offse
 		sqlite_rollback(c);
 	if (rc != VMIG_OK && chg->txn == VMIG_TXN_OUTER)
 		sc->outer_failed = true;
+	if (rc == VMIG_OK && chg->txn != VMIG_TXN_OUTER)
+		sc->committed = true;
 	return rc;
 }
 
@@ -728,4 +811,6 @@ const vmig_driver vmig_sqlite_driver = {
     .script = vmig_sqlite_script,
     .dump_schema = vmig_sqlite_dump_schema,
     .server = &vmig_sqlite_server_ops,
+    .lint = vmig_sqlite_lint,
+    .lint_rules = vmig_sqlite_lint_rules,
 };

@@ -891,6 +891,18 @@ static int expect_boundary(const char *url, int trial, const char *fresh)
 	return *v ? count_of(v, "\n") + 1 : 0;
 }
 
+/* SQLite: the database is back in DELETE mode, with no WAL file or marker
+ * beside it, whatever happened to the run that had it in WAL mode. */
+static void expect_journal_restored(const char *url, int trial)
+{
+	expect_q(url, "PRAGMA journal_mode", "delete");
+	const char *path = url + strlen("sqlite:///");
+	const char *left[] = {"-wal", "-vmig-wal", "-shm"};
+	for (size_t i = 0; i < sizeof left / sizeof left[0]; i++)
+		if (access(fmt("%s%s", path, left[i]), F_OK) == 0)
+			FAIL("trial %d: %s%s is left beside the database", trial, path, left[i]);
+}
+
 /* Runs `vmig up` on url in the background and SIGKILLs it after delay
  * seconds, unless it finished first; true when it was killed. */
 static bool up_and_kill(fx *f, const char *url, double delay)
@@ -965,6 +977,8 @@ static void test_sigkill_at_random_moments(void **state)
 		r = VMU(f, f->extra_url, "check");
 		expect_exit(&r, 0, "check after the kill and an up");
 		assert_int_equal(expect_boundary(f->extra_url, trial, NULL), KILL_REVS);
+		if (!is_pg()) /* the WAL mode of the killed run is gone, and its marker */
+			expect_journal_restored(f->extra_url, trial);
 
 		B->drop(f->extra_url);
 		f->extra_url = NULL;
