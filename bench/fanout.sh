@@ -72,12 +72,11 @@ db=$base/vmig_fanout
 
 # Empty tenant schemas t_0001..t_N (again before each run).
 reset_schemas() {
+	# A statement each (\gexec, autocommit): one transaction dropping them all
+	# would need a lock per table.
 	psql -X -q -v ON_ERROR_STOP=1 "$db" >/dev/null <<-EOF
-		DO \$\$ DECLARE s text; BEGIN
-		  FOR s IN SELECT nspname FROM pg_namespace WHERE nspname LIKE 't\_%' LOOP
-		    EXECUTE format('DROP SCHEMA %I CASCADE', s); END LOOP;
-		  FOR i IN 1..$schemas LOOP EXECUTE format('CREATE SCHEMA t_%s', lpad(i::text, 4, '0')); END LOOP;
-		END \$\$;
+		SELECT format('DROP SCHEMA %I CASCADE', nspname) FROM pg_namespace WHERE nspname LIKE 't\_%' \gexec
+		SELECT format('CREATE SCHEMA t_%s', lpad(i::text, 4, '0')) FROM generate_series(1, $schemas) i \gexec
 	EOF
 }
 check_schemas() {
