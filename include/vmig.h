@@ -35,7 +35,9 @@
  * which is itself thread-safe, and nothing is cached).  The library reads
  * the environment (getenv: $VMIG_CONFIG, $DATABASE_URL, ${VAR} in vmig.yaml,
  * $VMIG_DRIVER_DIR) when a project is opened and when a connection is made,
- * so do not call setenv() in another thread at the same time.
+ * so do not call setenv() in another thread at the same time.  A call may
+ * start threads of its own while it runs (reading a large migrations
+ * directory); none outlives the call.
  *
  * Databases: SQLite is built in.  PostgreSQL URLs load the driver module
  * vmig_postgres.so, which is looked for in $VMIG_DRIVER_DIR, then beside the
