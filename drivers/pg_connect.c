@@ -254,6 +254,7 @@ void pg_close(vmig_conn *vc)
 	free(c->table);
 	free(c->meta);
 	free(c->table_shown);
+	free(c->expect_rev);
 	free(c);
 }
 

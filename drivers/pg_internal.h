@@ -39,6 +39,15 @@ typedef struct pg_conn {
 	bool pos_in_bytes;       /* SQL_ASCII server: error positions count bytes */
 	unsigned long txn_count; /* for the token that marks vmig's own transactions */
 	char txn_token[48];      /* the token of the transaction vmig opened, "" when none */
+	/* Behind a connection pooler (pg_lock.c): the run lock is taken again in
+	 * each of vmig's transactions, and each checks that the version table
+	 * is as this run last saw it.  Known once lock() has asked the server. */
+	bool pooled;
+	bool expect_known;        /* the expect_* fields below hold */
+	char expect_fp[33];       /* md5 of the version table's rows but expect_rev's */
+	char *expect_rev;         /* the revision this run changed last, or NULL */
+	const char *expect_state; /* the state it left that row in (NULL: no row) */
+	double waited_ms;         /* of lock_timeout, spent waiting in this run */
 } pg_conn;
 
 /* ---- pg_connect.c ---- */
@@ -82,7 +91,7 @@ void pg_rollback_if_open(pg_conn *c);
  * server sends one result per statement that ran; after an error it skips
  * the rest.  So `n_ok` is also the index of the statement that failed.
  */
-#define PG_BATCH_KEEP 4
+#define PG_BATCH_KEEP 8
 typedef struct pg_batch {
 	int n_ok;         /* statements that succeeded, before any error */
 	PGresult *failed; /* the error, or NULL; owned */
@@ -136,6 +145,36 @@ int pg_lock(vmig_conn *vc, vmig_error *err);
  * c->schema when set, else from where the version table resolves. */
 void pg_add_lock_key(vmig_buf *q, pg_conn *c);
 void pg_unlock(vmig_conn *vc);
+
+/*
+ * Behind a pooler (c->pooled).  pg_add_xact_lock appends the statement
+ * that takes the run lock for the rest of the transaction, or fails at once
+ * when another runner holds it; pg_run_locked runs a query string holding
+ * it, again and again while the lock is busy, within the run's lock_timeout
+ * (VMIG_ERR_RUNTIME saying so when that runs out; b is then empty).
+ */
+void pg_add_xact_lock(vmig_buf *q, const pg_conn *c);
+int pg_run_locked(pg_conn *c, const char *sql, pg_batch *b, vmig_error *err);
+/* A wait behind a pooler: on what is left of the run's lock_timeout, which
+ * counts only the time spent waiting, not the run's work in between. */
+void pg_wait_begin(pg_conn *c, vmig_waiter *w);
+void pg_wait_end(pg_conn *c, const vmig_waiter *w);
+/* BEGIN, the lock, then the statement `then` (NULL: none); rolled back on error. */
+int pg_begin_locked(pg_conn *c, const char *then, vmig_error *err);
+/* The fingerprint of the version table: md5 of its rows' revision and
+ * state in seq order, leaving out revision `except` (NULL: none). */
+void pg_add_fingerprint(vmig_buf *q, pg_conn *c, const char *except);
+/* A boolean SQL expression: the version table is as c->expect_* say. */
+void pg_add_as_expected(vmig_buf *q, pg_conn *c);
+/* The statement that fails (pg_is_stale) unless the version table is as
+ * expected, else returns its fingerprint leaving out `next`. */
+void pg_add_guard(vmig_buf *q, pg_conn *c, const char *next);
+bool pg_is_stale(const PGresult *failed);
+/* What this run expects of the version table from now on. */
+void pg_expect(pg_conn *c, const char *fp, const char *rev, const char *state);
+/* The error of a change that was not made because the version table changed
+ * since the run read it: transient, so the runner reads it again. */
+int pg_fail_stale(pg_conn *c, vmig_error *err);
 
 /* ---- pg_server.c ---- */
 

@@ -142,15 +142,23 @@ static int read_older_shape(pg_conn *c, const char *table, const char *meta, boo
  * and is read again with shape 1's SELECT list.  A newer shape is refused
  * even though its rows were read.
  */
-int pg_read_applied(vmig_conn *vc, bool ids_only, vmig_applied_set *set, vmig_error *err)
+static int read_rows(pg_conn *c, bool ids_only, bool locked, vmig_applied_set *set, vmig_error *err)
 {
-	pg_conn *c = (pg_conn *)vc;
 	char *table, *meta;
 	bool resolve = !c->names_set;
 	vmig_buf q = {0};
 	pg_batch b;
+	int rc, at = resolve ? 1 : 0, shape = 0;
 
 	read_names(c, &table, &meta);
+	if (locked) { /* under the lock, with the fingerprint of what it reads (pg_lock.c) */
+		vmig_buf_puts(&q, "BEGIN;\n");
+		pg_add_xact_lock(&q, c);
+		vmig_buf_puts(&q, ";\nSELECT ");
+		pg_add_fingerprint(&q, c, NULL);
+		vmig_buf_puts(&q, ";\n");
+		at += 3;
+	}
 	if (resolve) {
 		char *sql = pg_resolve_schema_sql(c);
 		vmig_buf_printf(&q, "%s;\n", sql);
@@ -158,11 +166,25 @@ int pg_read_applied(vmig_conn *vc, bool ids_only, vmig_applied_set *set, vmig_er
 	}
 	render_select(&q, table, VMIG_TABLE_SHAPE, ids_only);
 	vmig_buf_printf(&q, ";\nSELECT value FROM %s WHERE key = 'shape'", meta);
-	int rc = pg_query_tolerant(c, vmig_buf_str(&q), "42P01 42703 3F000", &b, err);
+	if (locked) {
+		vmig_buf_puts(&q, ";\nCOMMIT");
+		rc = pg_run_locked(c, vmig_buf_str(&q), &b, err);
+		if (rc == VMIG_OK && !b.failed) {
+			pg_expect(c, PQgetvalue(b.ok[2], 0, 0), NULL, NULL);
+		} else if (rc == VMIG_OK) { /* no table, or an old one: read as anywhere else */
+			pg_batch_free(&b);
+			pg_rollback_if_open(c);
+			vmig_buf_free(&q);
+			free(table);
+			free(meta);
+			return read_rows(c, ids_only, false, set, err);
+		}
+	} else {
+		rc = pg_query_tolerant(c, vmig_buf_str(&q), "42P01 42703 3F000", &b, err);
+	}
 	vmig_buf_reset(&q);
-	int at = resolve ? 1 : 0, shape = 0;
-	if (rc == VMIG_OK && resolve && b.n_ok >= 1 && !PQgetisnull(b.ok[0], 0, 0)) {
-		c->schema = xstrdup(PQgetvalue(b.ok[0], 0, 0));
+	if (rc == VMIG_OK && resolve && b.n_ok > at - 1 && !PQgetisnull(b.ok[at - 1], 0, 0)) {
+		c->schema = xstrdup(PQgetvalue(b.ok[at - 1], 0, 0));
 		rc = pg_set_names(c, err);
 	}
 	if (rc == VMIG_OK && b.n_ok > at + 1 && PQntuples(b.ok[at + 1]) == 1) /* rows and shape */
@@ -178,6 +200,40 @@ int pg_read_applied(vmig_conn *vc, bool ids_only, vmig_applied_set *set, vmig_er
 	return rc;
 }
 
+static bool any_dirty(const vmig_applied_set *set)
+{
+	for (size_t i = 0; i < set->n; i++)
+		if (set->rows[i].dirty)
+			return true;
+	return false;
+}
+
+/*
+ * Behind a pooler, the full read under the lock (the one the run plans on)
+ * runs in a transaction that holds the lock, and a `transaction off`
+ * revision in progress may be another runner's at work (its SQL runs
+ * outside any lock): the read waits for it to finish, up to lock_timeout,
+ * and returns what it found then.
+ */
+int pg_read_applied(vmig_conn *vc, bool ids_only, vmig_applied_set *set, vmig_error *err)
+{
+	pg_conn *c = (pg_conn *)vc;
+	bool locked =
+	    c->pooled && c->lock_held && !ids_only && PQtransactionStatus(c->pg) == PQTRANS_IDLE;
+	int rc = read_rows(c, ids_only, locked, set, err);
+	if (rc || !locked || !any_dirty(set))
+		return rc;
+	vmig_waiter w;
+	pg_wait_begin(c, &w);
+	while (rc == VMIG_OK && any_dirty(set) && vmig_waiter_pause(&w)) {
+		vmig_applied_free(set);
+		memset(set, 0, sizeof *set);
+		rc = read_rows(c, ids_only, locked, set, err);
+	}
+	pg_wait_end(c, &w);
+	return rc;
+}
+
 void pg_add_create_tables(vmig_buf *q, const pg_conn *c, bool set_shape)
 {
 	vmig_vt_render_create(q, c->table, pg_types, true);
@@ -189,19 +245,34 @@ void pg_add_create_tables(vmig_buf *q, const pg_conn *c, bool set_shape)
 	                set_shape ? "UPDATE SET value = excluded.value" : "NOTHING");
 }
 
-/* Creates both tables and records the shape, in one round trip. */
-static int create_tables(pg_conn *c, vmig_error *err)
+/* Creates both tables and records the shape, in one round trip; locked
+ * (behind a pooler): in a transaction of its own that takes the lock. */
+static int create_tables(pg_conn *c, bool locked, vmig_error *err)
 {
 	vmig_buf q = {0};
 	pg_batch b;
-	pg_add_create_tables(&q, c, true);
-	pg_run_batch(c->pg, vmig_buf_str(&q), &b);
-	vmig_buf_free(&q);
 	int rc = VMIG_OK;
+	if (locked) {
+		vmig_buf_puts(&q, "BEGIN;\n");
+		pg_add_xact_lock(&q, c);
+		vmig_buf_puts(&q, ";\n");
+	}
+	pg_add_create_tables(&q, c, true);
+	if (locked) {
+		vmig_buf_puts(&q, ";\nCOMMIT");
+		rc = pg_run_locked(c, vmig_buf_str(&q), &b, err);
+	} else {
+		pg_run_batch(c->pg, vmig_buf_str(&q), &b);
+	}
+	vmig_buf_free(&q);
+	if (rc)
+		return rc;
 	if (b.failed)
 		rc = pg_has_state(b.failed, "3F000") ? pg_fail_no_schema(c, err)
 		                                     : pg_fail_result(err, c->pg, b.failed);
 	pg_batch_free(&b);
+	if (locked)
+		pg_rollback_if_open(c);
 	return rc;
 }
 
@@ -279,14 +350,18 @@ int pg_prepare(vmig_conn *vc, vmig_error *err)
 	if (rc || (recorded && shape == VMIG_TABLE_SHAPE))
 		return rc; /* the common case: one query */
 
-	/* Created or upgraded in one transaction: the caller's, or one of its own. */
+	/* Created or upgraded in one transaction: the caller's, or one of its own
+	 * (behind a pooler, one that takes the lock: pg_lock.c). */
 	bool own = PQtransactionStatus(c->pg) != PQTRANS_INTRANS;
-	if (own && (rc = pg_exec_simple(c, "BEGIN", err)))
+	bool pooled = own && c->pooled && c->lock_held;
+	if (pooled && shape == 0) /* one query string: statement pooling takes it too */
+		return create_tables(c, true, err);
+	if (own && (rc = pooled ? pg_begin_locked(c, NULL, err) : pg_exec_simple(c, "BEGIN", err)))
 		return rc;
 	if (shape == 1)
 		rc = upgrade_from_shape1(c, err);
 	if (rc == VMIG_OK) /* the tables, or the meta row if it was lost */
-		rc = create_tables(c, err);
+		rc = create_tables(c, false, err);
 	if (rc == VMIG_OK && own)
 		rc = pg_exec_simple(c, "COMMIT", err);
 	if (rc && own)

@@ -23,6 +23,11 @@
  * runs a multi-statement string as one implicit transaction), split with
  * PostgreSQL's own grammar (pgsplit.h), and the connection must be idle
  * after it.
+ *
+ * Behind a connection pooler (pg_lock.c) each of these transactions also
+ * takes the run lock right after BEGIN and, before any SQL, checks that the
+ * version table is as this run last saw it: "BEGIN; <lock>; <guard>;
+ * <mark>; <sql> ; <check>; <bookkeeping>; COMMIT", still one round trip.
  */
 #include "pg_internal.h"
 #include "pgsplit.h"
@@ -83,9 +88,14 @@ static int pg_begin(vmig_conn *vc, vmig_error *err)
 {
 	pg_conn *c = (pg_conn *)vc;
 	char *mark = mark_transaction(c);
-	char *sql = xasprintf("BEGIN; %s", mark);
-	int rc = pg_exec_simple(c, sql, err);
-	free(sql);
+	int rc;
+	if (c->pooled && c->lock_held) { /* the lock for the whole of this transaction */
+		rc = pg_begin_locked(c, mark, err);
+	} else {
+		char *sql = xasprintf("BEGIN; %s", mark);
+		rc = pg_exec_simple(c, sql, err);
+		free(sql);
+	}
 	free(mark);
 	if (rc)
 		pg_rollback_if_open(c);
@@ -236,6 +246,30 @@ static int refuse_transaction_control(const vmig_change *chg, long *nsql, size_t
 	return rc;
 }
 
+/* The state a change leaves its row in (NULL: no row). */
+static const char *state_after(const pg_conn *c, enum vmig_row_op op)
+{
+	switch (op) {
+	case VMIG_ROW_INSERT_APPLIED:
+	case VMIG_ROW_SET_APPLIED:
+		return VMIG_STATE_APPLIED;
+	case VMIG_ROW_INSERT_IN_PROGRESS:
+	case VMIG_ROW_SET_IN_PROGRESS:
+		return VMIG_STATE_IN_PROGRESS;
+	case VMIG_ROW_DELETE:
+		return NULL;
+	case VMIG_ROW_NONE:
+		break;
+	}
+	return c->expect_state;
+}
+
+/* The revision whose row a change writes: the one the run changed last when none. */
+static const char *row_of(const pg_conn *c, const vmig_change *chg)
+{
+	return chg->op == VMIG_ROW_NONE ? c->expect_rev : chg->row->revision;
+}
+
 /*
  * VMIG_TXN_OWN and VMIG_TXN_OUTER: the SQL, the check and the bookkeeping
  * in ONE query string, one round trip.  The newline before each `;` ends a
@@ -245,7 +279,8 @@ static int refuse_transaction_control(const vmig_change *chg, long *nsql, size_t
 static int apply_batch(pg_conn *c, const vmig_change *chg, size_t *fail_offset, vmig_error *err)
 {
 	bool own = chg->txn == VMIG_TXN_OWN;
-	batch_layout l = {.prefix = own ? 2 : 0, .check = chg->sql != NULL};
+	bool guard = own && c->pooled && c->lock_held; /* pg_lock.c */
+	batch_layout l = {.prefix = own ? (guard ? 4 : 2) : 0, .check = chg->sql != NULL};
 	vmig_buf q = {0};
 	pg_batch b;
 	int rc = VMIG_OK;
@@ -256,9 +291,18 @@ static int apply_batch(pg_conn *c, const vmig_change *chg, size_t *fail_offset, 
 		return VMIG_OK;
 	if (!own && !c->txn_token[0])
 		return vmig_fail(err, VMIG_ERR_RUNTIME, "no transaction is open for this change");
+	if (guard && !c->expect_known)
+		return pg_fail_stale(c, err);
 	if (own) {
 		char *mark = mark_transaction(c);
-		vmig_buf_printf(&q, "BEGIN;\n%s;\n", mark);
+		vmig_buf_puts(&q, "BEGIN;\n");
+		if (guard) {
+			pg_add_xact_lock(&q, c);
+			vmig_buf_puts(&q, ";\n");
+			pg_add_guard(&q, c, row_of(c, chg));
+			vmig_buf_puts(&q, ";\n");
+		}
+		vmig_buf_printf(&q, "%s;\n", mark);
 		free(mark);
 	}
 	size_t prefix_len = q.len;
@@ -278,8 +322,16 @@ static int apply_batch(pg_conn *c, const vmig_change *chg, size_t *fail_offset, 
 	if (own)
 		vmig_buf_puts(&q, ";\nCOMMIT");
 
-	pg_run_batch(c->pg, vmig_buf_str(&q), &b);
-	if (b.failed) {
+	if (guard)
+		rc = pg_run_locked(c, vmig_buf_str(&q), &b, err);
+	else
+		pg_run_batch(c->pg, vmig_buf_str(&q), &b);
+	if (rc) {
+		/* timed out waiting for the lock, or the connection is gone */
+	} else if (guard && pg_is_stale(b.failed)) {
+		pg_rollback_if_open(c);
+		rc = pg_fail_stale(c, err);
+	} else if (b.failed) {
 		rc = pg_fail_result(err, c->pg, b.failed);
 		if (chg->sql)
 			*fail_offset =
@@ -293,6 +345,8 @@ static int apply_batch(pg_conn *c, const vmig_change *chg, size_t *fail_offset, 
 		               "the SQL did not end where vmig expected: does it end inside a "
 		               "quoted string, comment or dollar quote?%s",
 		               own ? " Nothing was changed." : "");
+	} else if (guard) { /* the guard's answer: the fingerprint but this row's */
+		pg_expect(c, PQgetvalue(b.ok[2], 0, 0), row_of(c, chg), state_after(c, chg->op));
 	}
 	if (own)
 		c->txn_token[0] = '\0';
@@ -339,6 +393,57 @@ static int run_statements(pg_conn *c, const vmig_change *chg, size_t *fail_offse
 	return rc;
 }
 
+/* The bookkeeping of a transaction-off change answered with `tag`, not one row. */
+static int fail_no_row(const pg_conn *c, const vmig_change *chg, const char *tag, vmig_error *err)
+{
+	return vmig_fail(err, VMIG_ERR_RUNTIME,
+	                 "recording revision %s in the version table %s changed no row (%s)",
+	                 chg->row->revision, c->table_shown, tag ? tag : "no answer");
+}
+
+/*
+ * Behind a pooler, a transaction-off change's bookkeeping after its SQL, in
+ * a transaction under the lock.  It is written whatever happened meanwhile
+ * (the SQL has run): a version table found otherwise than expected only
+ * makes the run's next change read it again.
+ */
+static int record_locked(pg_conn *c, const vmig_change *chg, const char *duration, vmig_error *err)
+{
+	vmig_buf q = {0};
+	pg_batch b;
+	vmig_buf_puts(&q, "BEGIN;\n");
+	pg_add_xact_lock(&q, c);
+	vmig_buf_puts(&q, ";\nSELECT ");
+	if (c->expect_known)
+		pg_add_as_expected(&q, c);
+	else
+		vmig_buf_puts(&q, "false");
+	vmig_buf_puts(&q, ", ");
+	pg_add_fingerprint(&q, c, chg->row->revision);
+	vmig_buf_puts(&q, ";\n");
+	if (!pg_add_row_op(&q, c, chg, duration, NULL)) {
+		vmig_buf_free(&q);
+		return pg_fail_result(err, c->pg, NULL);
+	}
+	vmig_buf_puts(&q, ";\nCOMMIT");
+	int rc = pg_run_locked(c, vmig_buf_str(&q), &b, err);
+	vmig_buf_free(&q);
+	if (rc)
+		return rc;
+	if (b.failed)
+		rc = pg_fail_result(err, c->pg, b.failed);
+	else if (!b.prev_tag || !changed_one(b.prev_tag))
+		rc = fail_no_row(c, chg, b.prev_tag, err);
+	else if (strcmp(PQgetvalue(b.ok[2], 0, 0), "t") == 0)
+		pg_expect(c, PQgetvalue(b.ok[2], 0, 1), chg->row->revision,
+		          state_after(c, chg->op));
+	else
+		c->expect_known = false;
+	pg_rollback_if_open(c);
+	pg_batch_free(&b);
+	return rc;
+}
+
 /*
  * VMIG_TXN_NONE: each statement is its own query (a multi-statement string
  * would be one implicit transaction, which CREATE INDEX CONCURRENTLY
@@ -363,18 +468,16 @@ static int apply_none(pg_conn *c, const vmig_change *chg, size_t *fail_offset, v
 	char duration[64];
 	vmig_buf q = {0};
 	snprintf(duration, sizeof duration, "%.3f", vmig_now_ms() - t0);
-	if (!pg_add_row_op(&q, c, chg, duration, NULL))
+	if (c->pooled && c->lock_held && chg->op != VMIG_ROW_NONE)
+		rc = record_locked(c, chg, duration, err);
+	else if (!pg_add_row_op(&q, c, chg, duration, NULL))
 		rc = pg_fail_result(err, c->pg, NULL);
 	else if (q.len) {
 		PGresult *r = PQexec(c->pg, vmig_buf_str(&q));
 		if (!r || !pg_result_ok(r))
 			rc = pg_fail_result(err, c->pg, r);
 		else if (!changed_one(PQcmdStatus(r)))
-			rc = vmig_fail(
-			    err, VMIG_ERR_RUNTIME,
-			    "recording revision %s in the version table %s changed no row "
-			    "(%s)",
-			    chg->row->revision, c->table_shown, PQcmdStatus(r));
+			rc = fail_no_row(c, chg, PQcmdStatus(r), err);
 		PQclear(r);
 	}
 	vmig_buf_free(&q);

@@ -293,11 +293,20 @@ static int execute(exec_ctx *x, const vmig_plan *plan, vmig_run_result *res, vmi
 	return rc;
 }
 
-/* Reads the state and makes the plan; with under_lock the full read. */
+/*
+ * Reads the state and makes the plan; with under_lock the full read.  The
+ * first look (not under the lock) leaves a revision in progress to the read
+ * under the lock, setting *in_progress: it may be another runner's at work.
+ */
 static int read_and_plan(vmig_db *db, const vmig_graph *files, const vmig_run_opts *o,
-                         bool ids_only, vmig_state *st, vmig_plan *plan, vmig_error *err)
+                         bool under_lock, vmig_state *st, vmig_plan *plan, bool *in_progress,
+                         vmig_error *err)
 {
+	bool ids_only = !under_lock && o->kind == VMIG_RUN_UP;
 	int rc = vmig_state_load(db, files, ids_only, st, err);
+	*in_progress = rc == VMIG_OK && o->kind != VMIG_RUN_STAMP && st->ndirty;
+	if (*in_progress && !under_lock)
+		return VMIG_OK;
 	if (rc == VMIG_OK && o->kind != VMIG_RUN_STAMP)
 		rc = vmig_state_refuse_dirty(st, err);
 	if (rc == VMIG_OK && o->kind == VMIG_RUN_ADOPT)
@@ -342,13 +351,15 @@ int vmig_run(vmig_db *db, const vmig_graph *files, const vmig_run_opts *o, vmig_
 	o = &given;
 
 	/* First look, without the lock: is there anything to do at all? */
-	int rc = read_and_plan(db, files, o, o->kind == VMIG_RUN_UP, &st, &plan, err);
+	bool in_progress;
+	int rc = read_and_plan(db, files, o, false, &st, &plan, &in_progress, err);
 	bool work = plan.n > 0 || (o->kind == VMIG_RUN_STAMP && st.ndirty);
 	if (rc == VMIG_OK && work && o->single_transaction && !records_only(o))
 		rc = check_single_transaction(&st, &plan, err);
 	char *pinned = NULL;
 	if (rc == VMIG_OK && work && given.target && o->kind != VMIG_RUN_REDO)
 		rc = vmig_plan_pin(st.graph, st.applied, o->target, &pinned, err);
+	work = work || in_progress;
 	if (rc == VMIG_OK && !work)
 		res->heads = heads_after(&st, &plan, 0);
 	vmig_plan_free(&plan);
@@ -373,18 +384,33 @@ int vmig_run(vmig_db *db, const vmig_graph *files, const vmig_run_opts *o, vmig_
 		rc = db->driver->begin(db->conn, err);
 	if (rc == VMIG_OK)
 		rc = db->driver->prepare(db->conn, err);
-	/* Under the lock: another runner may have done some or all of the work. */
-	if (rc == VMIG_OK)
-		rc = read_and_plan(db, files, &pinned_opts, false, &st, &plan, err);
-	if (rc == VMIG_OK && o->single_transaction && !records_only(o))
-		rc = check_single_transaction(&st, &plan, err);
-	if (rc == VMIG_OK) {
+	/* Under the lock: another runner may have done some or all of the work.
+	 * A driver whose lock is taken by each transaction (PostgreSQL behind a
+	 * pooler) refuses a change with a transient error, changing nothing,
+	 * when the version table is no longer as read: read and plan again. */
+	for (int replans = 0; rc == VMIG_OK; replans++) {
+		rc = read_and_plan(db, files, &pinned_opts, true, &st, &plan, &in_progress, err);
+		if (rc == VMIG_OK && o->single_transaction && !records_only(o))
+			rc = check_single_transaction(&st, &plan, err);
+		if (rc) {
+			if (outer)
+				db->driver->rollback(db->conn);
+			break;
+		}
 		exec_ctx x = {.db = db, .st = &st, .o = o, .outer = outer};
-		rc = execute(&x, &plan, res, err);
+		vmig_run_result part = {0};
+		rc = execute(&x, &plan, &part, err);
+		res->steps += part.steps;
+		res->ms += part.ms;
 		if (rc == VMIG_OK)
-			res->heads = heads_after(&st, &plan, res->steps);
-	} else if (outer) {
-		db->driver->rollback(db->conn);
+			res->heads = heads_after(&st, &plan, part.steps);
+		if (rc == VMIG_OK || outer || !err->transient || err->partial || replans >= 1000)
+			break;
+		vmig_plan_free(&plan);
+		vmig_state_free(&st);
+		memset(&st, 0, sizeof st);
+		vmig_error_clear(err);
+		rc = VMIG_OK;
 	}
 	db->driver->unlock(db->conn);
 	vmig_plan_free(&plan);

@@ -11,6 +11,7 @@
 #include "backend_postgres.h"
 
 #include "driver.h"
+#include "pg_internal.h"
 
 #include <libpq-fe.h>
 #include <pg_query.h>
@@ -702,6 +703,119 @@ static void test_lock(void **state)
 	drop_db(db);
 }
 
+/*
+ * Behind a connection pooler (pg_lock.c), set by hand here on direct
+ * connections (a real PgBouncer is tests/pgbouncer/): the lock is taken by
+ * each transaction; a change planned on a version table that another runner
+ * changed meanwhile is refused, transient, before its SQL runs; a busy lock
+ * is waited for up to lock_timeout; the full read under the lock waits for
+ * a revision in progress.
+ */
+static void test_pooled_lock(void **state)
+{
+	(void)state;
+	char *db = fresh_db("pooled");
+	char *url = db_url(db);
+	vmig_conn *a = open_conn(url, NULL, 1), *b = open_conn(url, NULL, 1);
+	PGconn *pg = admin(db);
+	vmig_applied_set set = {0};
+	vmig_error err = {0};
+
+	/* a direct connection takes the session lock in its first statement */
+	assert_int_equal(vmig_postgres_driver.lock(a, &err), VMIG_OK);
+	assert_false(((pg_conn *)a)->pooled);
+	expect_q(pg, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objsubid = 1",
+	         "1");
+	vmig_postgres_driver.unlock(a);
+	assert_int_equal(vmig_postgres_driver.lock(b, &err), VMIG_OK);
+	vmig_postgres_driver.unlock(b);
+	((pg_conn *)a)->pooled = ((pg_conn *)b)->pooled = true;
+
+	/* both plan on the same table; a applies r1, b's r1 is refused unrun */
+	vmig_conn *both[] = {a, b};
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(vmig_postgres_driver.lock(both[i], &err), VMIG_OK);
+		assert_int_equal(vmig_postgres_driver.prepare(both[i], &err), VMIG_OK);
+		assert_int_equal(vmig_postgres_driver.read_applied(both[i], false, &set, &err),
+		                 VMIG_OK);
+		assert_int_equal(set.n, 0);
+		vmig_applied_free(&set);
+	}
+	expect_q(pg, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objsubid = 1",
+	         "0");
+	must_apply(a, "CREATE TABLE t1 (a int)", VMIG_TXN_OWN, VMIG_ROW_INSERT_APPLIED, "r1");
+	must_apply(a, "CREATE TABLE t2 (a int)", VMIG_TXN_OWN, VMIG_ROW_INSERT_APPLIED, "r2");
+	assert_int_equal(apply(b, "CREATE TABLE t1 (a int)", VMIG_TXN_OWN, VMIG_ROW_INSERT_APPLIED,
+	                       "r1", NULL, &err),
+	                 VMIG_ERR_RUNTIME);
+	assert_true(err.transient);
+	assert_false(err.partial);
+	assert_contains(err.msg, "changed since this run read it");
+	/* and stays refused until it reads again */
+	assert_int_equal(apply(b, "CREATE TABLE t3 (a int)", VMIG_TXN_OWN, VMIG_ROW_INSERT_APPLIED,
+	                       "r3", NULL, &err),
+	                 VMIG_ERR_RUNTIME);
+	assert_true(err.transient);
+	expect_q(pg, "SELECT string_agg(revision, ' ' ORDER BY seq) FROM vmig_version", "r1 r2");
+	assert_int_equal(vmig_postgres_driver.read_applied(b, false, &set, &err), VMIG_OK);
+	assert_int_equal(set.n, 2);
+	vmig_applied_free(&set);
+	must_apply(b, "CREATE TABLE t3 (a int)", VMIG_TXN_OWN, VMIG_ROW_INSERT_APPLIED, "r3");
+	/* a's own changes are what it expects; b's is not */
+	assert_int_equal(apply(a, NULL, VMIG_TXN_OWN, VMIG_ROW_DELETE, "r2", NULL, &err),
+	                 VMIG_ERR_RUNTIME);
+	assert_true(err.transient);
+
+	/* a transaction-off revision: marked, run, recorded; then a's next change goes on */
+	assert_int_equal(vmig_postgres_driver.read_applied(a, false, &set, &err), VMIG_OK);
+	vmig_applied_free(&set);
+	must_apply(a, NULL, VMIG_TXN_OWN, VMIG_ROW_INSERT_IN_PROGRESS, "r4");
+	/* b's full read waits for it (lock_timeout 1 s), then returns it in progress */
+	double t0 = now_s();
+	assert_int_equal(vmig_postgres_driver.read_applied(b, false, &set, &err), VMIG_OK);
+	double waited = now_s() - t0;
+	if (waited < 0.9 || waited > 5)
+		fail_msg("waited %f s for a revision in progress, lock_timeout 1 s", waited);
+	assert_int_equal(set.n, 4);
+	assert_true(set.rows[3].dirty);
+	vmig_applied_free(&set);
+	vmig_postgres_driver.unlock(b);
+	must_apply(a, "CREATE INDEX CONCURRENTLY i1 ON t1 (a)", VMIG_TXN_NONE, VMIG_ROW_SET_APPLIED,
+	           "r4");
+	must_apply(a, "CREATE TABLE t5 (a int)", VMIG_TXN_OWN, VMIG_ROW_INSERT_APPLIED, "r5");
+	expect_q(pg,
+	         "SELECT string_agg(revision || ' ' || state, ', ' ORDER BY seq) FROM vmig_version",
+	         "r1 applied, r2 applied, r3 applied, r4 applied, r5 applied");
+
+	/* a session holding the lock (a direct runner): waited for, then a time-out
+	 * naming it; a's run has lasted longer than lock_timeout by now, but only
+	 * its waiting counts */
+	char *pid = q(pg, "SELECT pg_backend_pid()");
+	char sql[256];
+	snprintf(sql, sizeof sql, "SELECT pg_advisory_lock(%lld)", ((pg_conn *)a)->lock_key);
+	expect_q(pg, sql, "");
+	t0 = now_s();
+	assert_int_equal(apply(a, "CREATE TABLE t6 (a int)", VMIG_TXN_OWN, VMIG_ROW_INSERT_APPLIED,
+	                       "r6", NULL, &err),
+	                 VMIG_ERR_RUNTIME);
+	waited = now_s() - t0;
+	if (waited < 0.9 || waited > 5)
+		fail_msg("waited %f s for a 1 s lock_timeout", waited);
+	assert_contains(err.msg, "timed out after 1 s waiting for the migration lock");
+	char want[64];
+	snprintf(want, sizeof want, "held by pid %s", pid);
+	assert_contains(err.msg, want);
+	expect_q(pg, "SELECT to_regclass('t6') IS NULL", "t");
+	free(pid);
+
+	vmig_postgres_driver.unlock(a);
+	PQfinish(pg);
+	vmig_postgres_driver.close(a);
+	vmig_postgres_driver.close(b);
+	free(url);
+	drop_db(db);
+}
+
 static void test_version_table_schema(void **state)
 {
 	(void)state;
@@ -804,6 +918,7 @@ int main(void)
 	    cmocka_unit_test(test_apply_transaction_off),
 	    cmocka_unit_test(test_apply_outer),
 	    cmocka_unit_test(test_lock),
+	    cmocka_unit_test(test_pooled_lock),
 	    cmocka_unit_test(test_version_table_schema),
 	    cmocka_unit_test(test_round_trips),
 	};
