@@ -1,6 +1,7 @@
 #!/bin/sh
 # Installs everything this project needs on Debian 12 (run as root): to build
-# vmig, to run its whole test suite (PostgreSQL server included), the CI checks
+# vmig, to run its whole test suite (PostgreSQL server and PgBouncer included;
+# the tests start their own on loopback ports), the CI checks
 # (Clang builds and its sanitizer and libFuzzer runtimes, valgrind,
 # clang-format, the fresh-system checks in tests/fresh/: debootstrap, git; strace
 # for the SQLite lock-order test; Debian's Alembic with SQLAlchemy and psycopg2,
@@ -17,7 +18,7 @@ apt-get install -y --no-install-recommends \
 	build-essential cmake pkg-config \
 	libpq-dev libsqlite3-dev zlib1g-dev sqlite3 libyaml-dev libcyaml-dev libcmocka-dev libssl-dev nettle-dev \
 	libcjson-dev libpg-query-dev \
-	postgresql postgresql-client \
+	postgresql postgresql-client pgbouncer \
 	clang libclang-rt-14-dev clang-format valgrind \
 	debootstrap git strace python3 python3-alembic alembic python3-sqlalchemy python3-psycopg2 \
 	hyperfine time \
