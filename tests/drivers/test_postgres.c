@@ -703,6 +703,11 @@ static void test_lock(void **state)
 	drop_db(db);
 }
 
+/* The advisory locks held in this database (other tests hold theirs meanwhile). */
+#define OWN_ADVISORY_LOCKS                                                                         \
+	"SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objsubid = 1 AND "          \
+	"database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+
 /*
  * Behind a connection pooler (pg_lock.c), set by hand here on direct
  * connections (a real PgBouncer is tests/pgbouncer/): the lock is taken by
@@ -724,8 +729,7 @@ static void test_pooled_lock(void **state)
 	/* a direct connection takes the session lock in its first statement */
 	assert_int_equal(vmig_postgres_driver.lock(a, &err), VMIG_OK);
 	assert_false(((pg_conn *)a)->pooled);
-	expect_q(pg, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objsubid = 1",
-	         "1");
+	expect_q(pg, OWN_ADVISORY_LOCKS, "1");
 	vmig_postgres_driver.unlock(a);
 	assert_int_equal(vmig_postgres_driver.lock(b, &err), VMIG_OK);
 	vmig_postgres_driver.unlock(b);
@@ -741,8 +745,7 @@ static void test_pooled_lock(void **state)
 		assert_int_equal(set.n, 0);
 		vmig_applied_free(&set);
 	}
-	expect_q(pg, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objsubid = 1",
-	         "0");
+	expect_q(pg, OWN_ADVISORY_LOCKS, "0");
 	must_apply(a, "CREATE TABLE t1 (a int)", VMIG_TXN_OWN, VMIG_ROW_INSERT_APPLIED, "r1");
 	must_apply(a, "CREATE TABLE t2 (a int)", VMIG_TXN_OWN, VMIG_ROW_INSERT_APPLIED, "r2");
 	assert_int_equal(apply(b, "CREATE TABLE t1 (a int)", VMIG_TXN_OWN, VMIG_ROW_INSERT_APPLIED,

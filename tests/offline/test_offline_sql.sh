@@ -48,18 +48,8 @@
 # Usage: test_offline_sql.sh SOURCE_DIR WORK_DIR PG_DIR VMIG
 set -euo pipefail
 src=$1 work=$2 pgdir=$3 vmig=$4
-passed=0
-started=$SECONDS
-
-fail() {
-	echo "FAIL: $*" >&2
-	echo "$passed passed, 1 failed ($((SECONDS - started)) s)" >&2
-	exit 1
-}
-ok() {
-	passed=$((passed + 1))
-	echo "ok: $*"
-}
+# fail, ok, vmig_run, show, expect_status
+. "$src/tests/support/vmig_run.sh"
 
 unset DATABASE_URL VMIG_CONFIG VMIG_DRIVER_DIR PGDATABASE PGHOST PGPORT PGUSER PGPASSWORD
 export NO_COLOR=1
@@ -90,24 +80,7 @@ trap cleanup EXIT
 run() {
 	local name=$1
 	shift
-	set +e
-	(cd "$proj" && "$vmig" "$@" >"$work/$name.out" 2>"$work/$name.err")
-	st=$?
-	set -e
-}
-show() {
-	local f
-	for f in "$@"; do
-		echo "---- $(basename "$f")" >&2
-		cat "$f" >&2 || true
-	done
-}
-expect_status() {
-	local want=$1 name=$2
-	if [ "$st" != "$want" ]; then
-		show "$work/$name.out" "$work/$name.err"
-		fail "$name: vmig exited $st, expected $want"
-	fi
+	vmig_run "$name" "$proj" "$@"
 }
 same() {
 	local a=$1 b=$2 what=$3

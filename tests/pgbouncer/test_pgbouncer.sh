@@ -34,18 +34,8 @@
 # Usage: test_pgbouncer.sh SOURCE_DIR WORK_DIR PG_DIR VMIG
 set -euo pipefail
 src=$1 work=$2 pgdir=$3 vmig=$4
-passed=0
-started=$SECONDS
-
-fail() {
-	echo "FAIL: $*" >&2
-	echo "$passed passed, 1 failed ($((SECONDS - started)) s)" >&2
-	exit 1
-}
-ok() {
-	passed=$((passed + 1))
-	echo "ok: $*"
-}
+# fail, ok, vmig_run, show, expect_status
+. "$src/tests/support/vmig_run.sh"
 
 unset DATABASE_URL VMIG_CONFIG VMIG_DRIVER_DIR PGDATABASE PGHOST PGPORT PGUSER PGPASSWORD PGAPPNAME
 export NO_COLOR=1
@@ -207,29 +197,6 @@ direct_url() { echo "postgresql://vmig_pw:$pw@127.0.0.1:$pg_port/$db"; }
 # q SQL: one value from db, on a direct admin connection.
 q() { psql -X -q -At -h "$pg_sock" -p "$pg_port" -U vmig -d "$db" -c "$1"; }
 
-# run NAME PROJECT ARGS...: vmig ARGS in PROJECT; output in $work/NAME.{out,err}, status in $st.
-run() {
-	local name=$1 proj=$2
-	shift 2
-	set +e
-	(cd "$proj" && "$vmig" "$@" >"$work/$name.out" 2>"$work/$name.err")
-	st=$?
-	set -e
-}
-show() {
-	local f
-	for f in "$@"; do
-		echo "---- $(basename "$f")" >&2
-		cat "$f" >&2 || true
-	done
-}
-expect_status() {
-	local want=$1 name=$2
-	if [ "$st" != "$want" ]; then
-		show "$work/$name.out" "$work/$name.err"
-		fail "$name: vmig exited $st, expected $want"
-	fi
-}
 expect_in() {
 	local file=$1 text=$2 what=$3
 	grep -qF -- "$text" "$file" || { show "$file"; fail "$what: no \"$text\" in $(basename "$file")"; }
@@ -298,7 +265,7 @@ late() {
 		sleep 0.01
 	done
 	((i < 500)) || fail "$name: revision r4 was never seen in progress"
-	run "$name.late" "$work/off" up -d "$url"
+	vmig_run "$name.late" "$work/off" up -d "$url"
 	set +e
 	wait "$first"
 	st_first=$?
@@ -325,34 +292,34 @@ for mode in ${VMIG_PGB_MODES:-session transaction}; do
 
 	new_db
 	url=$(pooled_url)
-	run "$mode.up" "$work/off" up -d "$url"
+	vmig_run "$mode.up" "$work/off" up -d "$url"
 	expect_status 0 "$mode.up"
 	expect_in "$work/$mode.up.err" "applied r4 step 4" "$mode: vmig up"
 	check_db "$mode: vmig up" 5
-	run "$mode.current" "$work/off" current -d "$url"
+	vmig_run "$mode.current" "$work/off" current -d "$url"
 	expect_status 0 "$mode.current"
 	expect_in "$work/$mode.current.out" "r5" "$mode: vmig current"
-	run "$mode.status" "$work/off" status -d "$url"
+	vmig_run "$mode.status" "$work/off" status -d "$url"
 	expect_status 0 "$mode.status"
 	expect_in "$work/$mode.status.out" "5 applied, 0 pending" "$mode: vmig status"
-	run "$mode.check" "$work/off" check -d "$url"
+	vmig_run "$mode.check" "$work/off" check -d "$url"
 	expect_status 0 "$mode.check"
-	run "$mode.noop" "$work/off" up -d "$url"
+	vmig_run "$mode.noop" "$work/off" up -d "$url"
 	expect_status 0 "$mode.noop"
 	grep -q '^applied' "$work/$mode.noop.err" && fail "$mode: a second vmig up applied something"
-	run "$mode.down" "$work/off" down -2 -d "$url"
+	vmig_run "$mode.down" "$work/off" down -2 -d "$url"
 	expect_status 0 "$mode.down"
 	[ "$(q "SELECT count(*) FROM pg_indexes WHERE indexname = 't1_id_idx'")" = 0 ] ||
 		fail "$mode: vmig down -2 left the index of the transaction-off revision"
-	run "$mode.reup" "$work/off" up -d "$url"
+	vmig_run "$mode.reup" "$work/off" up -d "$url"
 	expect_status 0 "$mode.reup"
 	[ "$(q "SELECT string_agg(revision || ' ' || state, ',' ORDER BY seq) FROM vmig_version")" = \
 		"r1 applied,r2 applied,r3 applied,r4 applied,r5 applied" ] || fail "$mode: down -2 and up again left $(q "TABLE vmig_version")"
-	run "$mode.stamp3" "$work/off" stamp r3 -d "$url"
+	vmig_run "$mode.stamp3" "$work/off" stamp r3 -d "$url"
 	expect_status 0 "$mode.stamp3"
 	[ "$(q "SELECT string_agg(revision, ',' ORDER BY seq) FROM vmig_version")" = r1,r2,r3 ] ||
 		fail "$mode: vmig stamp r3 left $(q "TABLE vmig_version")"
-	run "$mode.stamp5" "$work/off" stamp head -d "$url"
+	vmig_run "$mode.stamp5" "$work/off" stamp head -d "$url"
 	expect_status 0 "$mode.stamp5"
 	[ "$(q "SELECT count(*) FROM vmig_version WHERE state = 'applied'")" = 5 ] ||
 		fail "$mode: vmig stamp head left $(q "TABLE vmig_version")"
@@ -382,12 +349,12 @@ done
 # pooling): waited for, then refused, naming it and what to do.
 new_db
 url=$(pooled_url)
-run dead.up3 "$work/off" up r3 -d "$url"
+vmig_run dead.up3 "$work/off" up r3 -d "$url"
 expect_status 0 dead.up3
 q "INSERT INTO vmig_version (revision, parents, message, checksum, checksum_version, applied_at, duration_ms, down_sql, state, transactional, seq) VALUES ('r4', 'r3', 'step 4', 'x', 1, '2026-01-01T00:00:00.000Z', 0, NULL, 'in_progress', false, 4)" >/dev/null
 printf 'lock_timeout: 2\n' >"$work/short.yaml"
 t0=$SECONDS
-run dead.up "$work/off" up -c "$work/short.yaml" -d "$url"
+vmig_run dead.up "$work/off" up -c "$work/short.yaml" -d "$url"
 expect_status 1 dead.up
 expect_in "$work/dead.up.err" "revision r4" "an in-progress revision behind PgBouncer"
 expect_in "$work/dead.up.err" "vmig stamp" "an in-progress revision behind PgBouncer"
@@ -399,16 +366,16 @@ ok "transaction pooling: a transaction-off revision left in progress is waited f
 
 start_bouncer statement
 new_db
-run statement.up "$work/off" up -d "$(pooled_url)"
+vmig_run statement.up "$work/off" up -d "$(pooled_url)"
 expect_status 0 statement.up
 check_db "statement pooling: vmig up" 5
 new_db
-run statement.single "$work/tx" up --single-transaction -d "$(pooled_url)"
+vmig_run statement.single "$work/tx" up --single-transaction -d "$(pooled_url)"
 expect_status 1 statement.single
 expect_in "$work/statement.single.err" "statement pooling" "statement pooling, --single-transaction"
 expect_in "$work/statement.single.err" "connect to PostgreSQL directly" "statement pooling, --single-transaction"
 grep -qF "$pw" "$work/statement.single.err" && fail "statement pooling: the error shows the password"
-run statement.stamp "$work/tx" stamp head -d "$(pooled_url)"
+vmig_run statement.stamp "$work/tx" stamp head -d "$(pooled_url)"
 expect_status 1 statement.stamp
 expect_in "$work/statement.stamp.err" "statement pooling" "statement pooling, stamp"
 ok "statement pooling: up works; --single-transaction and stamp fail saying that statement pooling ends their transaction and what to do"
