@@ -291,20 +291,37 @@ static PGconn *open_pg(const char *conninfo)
 }
 
 /* Puts schema before the search path the server and the URL gave the
- * session, so that the revisions' bare names resolve there first. */
+ * session, so that the revisions' bare names resolve there first.  Behind a
+ * connection pooler (the server's pid is not the one libpq was given, as in
+ * pg_lock.c) a session setting would neither last until the revisions run
+ * nor stay with vmig: refused, before anything is set. */
 static int put_first_on_search_path(pg_conn *c, const char *schema, vmig_error *err)
 {
 	char *quoted = pg_quote_ident(c->pg, schema);
 	if (!quoted)
 		return vmig_fail(err, VMIG_ERR_INPUT, "schema \"%s\" cannot be quoted", schema);
 	vmig_buf q = {0};
-	vmig_buf_puts(&q, "SELECT pg_catalog.set_config('search_path', ");
+	vmig_buf_printf(&q,
+	                "SELECT CASE WHEN pg_catalog.pg_backend_pid() = %d THEN "
+	                "pg_catalog.set_config('search_path', ",
+	                PQbackendPID(c->pg));
 	pg_add_literal(&q, c->pg, quoted);
 	vmig_buf_puts(&q, " || pg_catalog.rtrim(', ' || pg_catalog.current_setting('search_path'), "
-	                  "', '), false)");
+	                  "', '), false) END");
 	free(quoted);
-	int rc = pg_exec_simple(c, vmig_buf_str(&q), err);
+	PGresult *r = PQexec(c->pg, vmig_buf_str(&q));
 	vmig_buf_free(&q);
+	int rc = VMIG_OK;
+	if (!r || PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1)
+		rc = pg_fail_result(err, c->pg, r);
+	else if (PQgetisnull(r, 0, 0))
+		rc = vmig_fail(
+		    err, VMIG_ERR_INPUT,
+		    "schema %s: --schemas needs a direct connection to PostgreSQL; behind "
+		    "a connection pooler (PgBouncer) the search path would not last from "
+		    "one transaction to the next; connect to the server itself",
+		    schema);
+	PQclear(r);
 	return rc;
 }
 

@@ -330,6 +330,20 @@ for mode in ${VMIG_PGB_MODES:-session transaction}; do
 	check_db "$mode: 8 runners" 5
 	ok "$mode pooling: 8 concurrent up --wait (a transaction-off revision among them) all exit 0, each revision once, no lock left ($took ms)"
 
+	# --schemas relies on the session's search path: refused behind the
+	# pooler, before anything is set or written; direct, it works.
+	new_db
+	q "CREATE SCHEMA tenant_a AUTHORIZATION vmig_pw; CREATE SCHEMA tenant_b AUTHORIZATION vmig_pw" >/dev/null
+	vmig_run "$mode.schemas" "$work/off" up --schemas 'tenant\_%' -d "$(pooled_url)"
+	expect_status 2 "$mode.schemas"
+	expect_in "$work/$mode.schemas.out" "--schemas needs a direct connection" "$mode: --schemas through PgBouncer"
+	[ "$(q "SELECT count(*) FROM pg_tables WHERE schemaname LIKE 'tenant%'")" = 0 ] ||
+		fail "$mode: --schemas through PgBouncer wrote to a tenant schema"
+	vmig_run "$mode.schemas_direct" "$work/off" up --schemas 'tenant\_%' -d "$(direct_url)"
+	expect_status 0 "$mode.schemas_direct"
+	[ "$(q "SELECT count(*) FROM tenant_b.vmig_version")" = 5 ] || fail "$mode: --schemas direct did not migrate tenant_b"
+	ok "$mode pooling: --schemas is refused through PgBouncer (the search path would not last), and works direct"
+
 	new_db
 	late "$mode.late" "$(pooled_url)"
 	ok "$mode pooling: a runner started while another is inside a transaction-off revision waits for it and exits 0"
