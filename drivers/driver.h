@@ -33,6 +33,7 @@
 #include "../src/applied.h"
 #include "../src/buf.h"
 #include "../src/error.h"
+#include "../src/lint.h"
 #include "../src/version_table.h"
 
 #include <stdbool.h>
@@ -299,6 +300,24 @@ typedef struct vmig_driver {
 
 	/* Databases as a whole (above).  NULL: this driver cannot. */
 	const vmig_server_ops *server;
+
+	/*
+	 * `vmig lint` (src/lint.h): reads sql (len bytes, one revision's up
+	 * section; transactional is false for `-- vmig:transaction off`) with
+	 * the database's own rules, connecting to nothing, and appends a finding
+	 * to *out for what cannot work or locks or breaks a live database.  A
+	 * finding's offsets are bytes into sql: `stmt` the first token of its
+	 * statement (the core looks above it for ignore comments), `offset` what
+	 * it points at.  SQL the driver cannot read is a finding too (rule
+	 * "syntax-error", error level), never an error: the return value is for
+	 * the driver itself failing.  A table the same sql creates before is not
+	 * an existing table.  NULL: no lint rules for this database.
+	 */
+	int (*lint)(const char *sql, size_t len, bool transactional, vmig_lint_findings *out,
+	            vmig_error *err);
+	/* Every rule name lint() reports, NULL-terminated (ignore comments are
+	 * checked against it). */
+	const char *const *lint_rules;
 
 	/*
 	 * The schemas of the database at url whose names match the SQL LIKE

@@ -30,6 +30,7 @@
  * <mark>; <sql> ; <check>; <bookkeeping>; COMMIT", still one round trip.
  */
 #include "pg_internal.h"
+#include "pg_lint.h"
 #include "pgsplit.h"
 
 #include "../src/alloc.h"
@@ -522,5 +523,7 @@ const vmig_driver vmig_postgres_driver = {
     .script = pg_script,
     .dump_schema = pg_dump_schema,
     .server = &pg_server_ops,
+    .lint = vmig_pg_lint,
+    .lint_rules = vmig_pg_lint_rules,
     .list_schemas = pg_list_schemas,
 };

@@ -308,6 +308,9 @@ static int parse_line(parser *p, const char *s, size_t len, const char *next)
 	if (strcmp(name, "revision") == 0 || strcmp(name, "down_revision") == 0 ||
 	    strcmp(name, "message") == 0 || strcmp(name, "transaction") == 0)
 		return header_directive(p, name, v, vlen);
+	/* `vmig lint`'s comments (src/lint.c): SQL comments of the up and down sections. */
+	if (strcmp(name, "lint-ignore") == 0 && p->sec != SEC_HEADER)
+		return VMIG_OK;
 	vmig_buf scratch = {0};
 	int rc = fail_at(p, "unknown directive -- vmig:%s (known: %s)",
 	                 quoted(&scratch, name, strlen(name)), known_directives);

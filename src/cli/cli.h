@@ -146,5 +146,6 @@ CLI_COMMAND(import);
 CLI_COMMAND(create);
 CLI_COMMAND(drop);
 CLI_COMMAND(testdb);
+CLI_COMMAND(lint);
 
 #endif

@@ -75,6 +75,8 @@ static const struct cmd_struct commands[] = {
      "turn an Alembic history into vmig files (import alembic DIR)", USE_FILES | USE_DATABASE},
     {"adopt", cmd_adopt, cmd_adopt_help,
      "take over a database that Alembic migrated, running no SQL", DB_READ},
+    {"lint", cmd_lint, cmd_lint_help, "report what in the up SQL locks or breaks a live database",
+     USE_FILES | USE_DATABASE | USE_JSON},
 };
 
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
@@ -140,7 +142,7 @@ static const struct common_option {
     [OPT_JSON] = {NULL, "--json", NO_VALUE, USE_JSON, false,
                   "      --json               machine output (status, current, heads, "
                   "history,\n"
-                  "                           testdb new)\n"},
+                  "                           lint, testdb new)\n"},
     [OPT_QUIET] = {"-q", "--quiet", NO_VALUE, 0, false,
                    "  -q, --quiet              no progress output\n"},
     [OPT_VERBOSE] = {"-v", "--verbose", NO_VALUE, 0, false,
@@ -370,12 +372,12 @@ static int check_options(cli_ctx *ctx, const struct cmd_struct *cmd,
 			continue;
 		/* As typed, without a value after "=" (a URL may hold a password). */
 		int len = (int)strcspn(typed, "=");
-		return cli_usage_error(ctx, "`vmig %s` does not use %.*s%s", cmd->name, len, typed,
-		                       k == OPT_JSON
-		                           ? " (machine output is for status, current, heads, "
-		                             "history, testdb new, and up and check over several "
-		                             "databases)"
-		                           : "");
+		return cli_usage_error(
+		    ctx, "`vmig %s` does not use %.*s%s", cmd->name, len, typed,
+		    k == OPT_JSON ? " (machine output is for status, current, heads, "
+		                    "history, lint, testdb new, and up and check over several "
+		                    "databases)"
+		                  : "");
 	}
 	return 0;
 }

@@ -1,0 +1,817 @@
+/*
+ * pg_lint.c - `vmig lint` for PostgreSQL: rules over libpg_query's parse
+ * tree (its JSON form, read with cJSON) of each statement of an up section.
+ *
+ * Every statement is parsed on its own (the split is vmig_pgsplit's), so a
+ * statement the parser rejects is one "syntax-error" finding and the others
+ * are still linted.  A table is "existing" unless CREATE TABLE (or CREATE
+ * TABLE AS, or a rename of such a table) made it earlier in the same section.
+ * The rules assume PostgreSQL 11 or later (ADD COLUMN with a constant or
+ * stable default does not rewrite the table; SET NOT NULL skips its scan
+ * when a validated CHECK (col IS NOT NULL) exists).  See doc/vmig.1, "LINT".
+ */
+#include "pg_lint.h"
+
+#include "../src/alloc.h"
+#include "../src/buf.h"
+#include "pgsplit.h"
+
+#include <cjson/cJSON.h>
+#include <ctype.h>
+#include <pg_query.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define R_SYNTAX        "syntax-error"
+#define R_NEEDS_TXN_OFF "needs-transaction-off"
+#define R_TXN_CONTROL   "transaction-control"
+#define R_INDEX         "index-not-concurrent"
+#define R_BUILDS_INDEX  "constraint-builds-index"
+#define R_COLUMN_TYPE   "alter-column-type"
+#define R_REWRITE       "table-rewrite"
+#define R_SET_NOT_NULL  "set-not-null"
+#define R_NOT_VALID     "constraint-not-valid"
+#define R_VOLATILE      "volatile-default"
+#define R_NOT_NULL      "not-null-without-default"
+#define R_RENAME_COLUMN "rename-column"
+#define R_RENAME_TABLE  "rename-table"
+#define R_DROP_COLUMN   "drop-column"
+#define R_DROP_TABLE    "drop-table"
+#define R_SEVERAL       "transaction-off-several-statements"
+#define R_LOCK_TIMEOUT  "lock-timeout"
+
+const char *const vmig_pg_lint_rules[] = {
+    R_SYNTAX,       R_NEEDS_TXN_OFF, R_TXN_CONTROL, R_INDEX,    R_BUILDS_INDEX, R_COLUMN_TYPE,
+    R_REWRITE,      R_SET_NOT_NULL,  R_NOT_VALID,   R_VOLATILE, R_NOT_NULL,     R_RENAME_COLUMN,
+    R_RENAME_TABLE, R_DROP_COLUMN,   R_DROP_TABLE,  R_SEVERAL,  R_LOCK_TIMEOUT, NULL,
+};
+
+#define SAFER_TXN_OFF                                                                              \
+	"put it in a revision of its own with `-- vmig:transaction off` (and IF NOT EXISTS / "     \
+	"IF EXISTS, so that a rerun after a failure works)"
+#define SAFER_INDEX                                                                                \
+	"CREATE INDEX CONCURRENTLY (DROP INDEX CONCURRENTLY, REINDEX ... CONCURRENTLY) in a "      \
+	"revision of its own with `-- vmig:transaction off`"
+#define SAFER_NOT_VALID                                                                            \
+	"ADD CONSTRAINT ... NOT VALID (brief lock, no scan), then ALTER TABLE ... VALIDATE "       \
+	"CONSTRAINT in a later revision (scans without blocking writes)"
+#define SAFER_EXPAND                                                                               \
+	"expand and contract: add the new one, deploy code that uses it, and remove the old "      \
+	"one in a later release, once no running code uses it"
+
+/* A table name as the parser gives it (case folded, quotes gone). */
+typedef struct relname {
+	char *schema; /* NULL: unqualified */
+	char *name;
+} relname;
+
+typedef struct lint_state {
+	const char *sql;
+	bool transactional;
+	vmig_lint_findings *out;
+	relname *created; /* tables this section created so far */
+	size_t ncreated, capcreated;
+	relname *validated; /* tables with a constraint validated (for SET NOT NULL) */
+	size_t nvalidated, capvalidated;
+	char **created_index; /* index names this section created */
+	size_t nindex, capindex;
+	char **not_valid; /* "table\x1fconstraint" added NOT VALID here */
+	size_t nnot_valid, capnot_valid;
+	bool lock_timeout;  /* a SET lock_timeout (not 0) came before */
+	bool lock_reported; /* the lock-timeout finding is made once */
+	size_t units;       /* statements that count as steps (transaction off) */
+	size_t first_unit;
+	int txn_depth; /* inside BEGIN ... COMMIT of a transaction-off section */
+	/* the statement at hand */
+	size_t stmt;
+} lint_state;
+
+static cJSON *get(const cJSON *o, const char *key)
+{
+	return o ? cJSON_GetObjectItemCaseSensitive(o, key) : NULL;
+}
+
+static const char *str(const cJSON *o, const char *key)
+{
+	const cJSON *v = get(o, key);
+	return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+static bool flag(const cJSON *o, const char *key)
+{
+	return cJSON_IsTrue(get(o, key));
+}
+
+static bool is(const char *s, const char *want)
+{
+	return s && strcmp(s, want) == 0;
+}
+
+/* The offset in the section of a node's "location", or the statement's. */
+static size_t at(const lint_state *st, const cJSON *node)
+{
+	const cJSON *loc = get(node, "location");
+	if (cJSON_IsNumber(loc) && loc->valuedouble >= 0)
+		return st->stmt + (size_t)loc->valuedouble;
+	return st->stmt;
+}
+
+/* "schema.name" or "name", for messages. */
+static char *rel_text(const cJSON *rangevar)
+{
+	const char *schema = str(rangevar, "schemaname"), *name = str(rangevar, "relname");
+	return schema ? xasprintf("%s.%s", schema, name ? name : "?") : xstrdup(name ? name : "?");
+}
+
+static bool rel_match(const relname *r, const char *schema, const char *name)
+{
+	return strcmp(r->name, name) == 0 &&
+	       (!r->schema || !schema || strcmp(r->schema, schema) == 0);
+}
+
+static bool in_list(const relname *list, size_t n, const cJSON *rangevar)
+{
+	const char *name = str(rangevar, "relname");
+	if (!name)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (rel_match(&list[i], str(rangevar, "schemaname"), name))
+			return true;
+	return false;
+}
+
+static void add_rel(relname **list, size_t *n, size_t *cap, const char *schema, const char *name)
+{
+	if (!name)
+		return;
+	XGROW(*list, *cap, *n + 1);
+	(*list)[*n].schema = schema ? xstrdup(schema) : NULL;
+	(*list)[*n].name = xstrdup(name);
+	(*n)++;
+}
+
+static bool existing(const lint_state *st, const cJSON *rangevar)
+{
+	return !in_list(st->created, st->ncreated, rangevar);
+}
+
+static void finding(lint_state *st, size_t offset, const char *rule, enum vmig_lint_severity sev,
+                    const char *safer, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+
+static void finding(lint_state *st, size_t offset, const char *rule, enum vmig_lint_severity sev,
+                    const char *safer, const char *fmt, ...)
+{
+	char msg[900];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	vmig_lint_add(st->out, offset, st->stmt, rule, sev, safer, "%s", msg);
+}
+
+/* The lock-timeout rule: called for each statement that takes a lock that
+ * blocks reads or writes of an existing table while it waits for it. */
+static void strong_lock(lint_state *st, const char *what, const char *table, const char *lock)
+{
+	if (st->lock_timeout || st->lock_reported)
+		return;
+	st->lock_reported = true;
+	finding(
+	    st, st->stmt, R_LOCK_TIMEOUT, VMIG_LINT_WARNING,
+	    st->transactional
+	        ? "SET LOCAL lock_timeout = '5s'; before it in this revision (and retry on "
+	          "failure)"
+	        : "SET lock_timeout = '5s'; before it in this revision (and retry on failure)",
+	    "%s takes an %s lock on \"%s\" with no lock_timeout set before it in this "
+	    "revision: while it waits behind a long query, every query on \"%s\" waits behind it",
+	    what, lock, table, table);
+}
+
+/* The last name of a qualified name list ([{"String":{"sval":...}}...]). */
+static const char *last_name(const cJSON *names)
+{
+	const cJSON *last = NULL, *n;
+	cJSON_ArrayForEach(n, names) last = n;
+	return last ? str(get(last, "String"), "sval") : NULL;
+}
+
+/* Functions that a column default may call without rewriting the table
+ * (stable or immutable, PostgreSQL's catalog says). */
+static const char *const stable_functions[] = {
+    "now",
+    "transaction_timestamp",
+    "statement_timestamp",
+    "current_timestamp",
+    "lower",
+    "upper",
+    "btrim",
+    "length",
+    "coalesce",
+    "nullif",
+    "greatest",
+    "least",
+    "to_jsonb",
+    "to_json",
+    "jsonb_build_object",
+    "json_build_object",
+    "jsonb_build_array",
+    "json_build_array",
+    "array_fill",
+    "make_interval",
+    "make_date",
+    "make_timestamp",
+    "make_timestamptz",
+    "to_timestamp",
+    "to_date",
+    "to_char",
+    "current_setting",
+    "abs",
+    "concat",
+    "replace",
+    "substring",
+    "timezone",
+    "date_trunc",
+    "jsonb_typeof",
+    NULL,
+};
+
+/* The first function call in a default expression that is not known to be
+ * stable, or NULL. */
+static const char *volatile_call(const cJSON *node)
+{
+	if (!node)
+		return NULL;
+	if (cJSON_IsObject(node)) {
+		const cJSON *fc = get(node, "FuncCall");
+		if (fc) {
+			const char *name = last_name(get(fc, "funcname"));
+			bool known = false;
+			for (const char *const *f = stable_functions; name && *f; f++)
+				known = known || strcmp(*f, name) == 0;
+			if (!known)
+				return name ? name : "?";
+		}
+		if (get(node, "SubLink"))
+			return "a subquery";
+	}
+	const cJSON *child;
+	cJSON_ArrayForEach(child, node)
+	{
+		const char *v = volatile_call(child);
+		if (v)
+			return v;
+	}
+	return NULL;
+}
+
+static bool is_serial(const cJSON *typeName)
+{
+	const char *t = last_name(get(typeName, "names"));
+	static const char *const serials[] = {"serial",  "bigserial", "smallserial",
+	                                      "serial2", "serial4",   "serial8"};
+	for (size_t i = 0; t && i < sizeof serials / sizeof *serials; i++)
+		if (strcmp(t, serials[i]) == 0)
+			return true;
+	return false;
+}
+
+/* CHECK or FOREIGN KEY (or an index-backed constraint) added to an existing table. */
+static void added_constraint(lint_state *st, const cJSON *con, const char *table,
+                             const char *column)
+{
+	const char *type = str(con, "contype");
+	size_t off = at(st, con);
+	if (is(type, "CONSTR_FOREIGN") || is(type, "CONSTR_CHECK")) {
+		if (flag(con, "skip_validation"))
+			return;
+		const char *what = is(type, "CONSTR_FOREIGN") ? "a foreign key" : "a check";
+		if (column)
+			finding(
+			    st, off, R_NOT_VALID, VMIG_LINT_WARNING,
+			    "add the column without it, then ADD CONSTRAINT ... NOT VALID and "
+			    "VALIDATE CONSTRAINT in a later revision",
+			    "ADD COLUMN \"%s\" with %s validates it over all of \"%s\" at once, "
+			    "under a lock that blocks writes",
+			    column, what, table);
+		else
+			finding(st, off, R_NOT_VALID, VMIG_LINT_WARNING, SAFER_NOT_VALID,
+			        "adding %s without NOT VALID scans all of \"%s\" under a lock that "
+			        "blocks %s",
+			        what, table,
+			        is(type, "CONSTR_FOREIGN") ? "writes to both tables"
+			                                   : "reads and writes");
+	} else if ((is(type, "CONSTR_PRIMARY") || is(type, "CONSTR_UNIQUE") ||
+	            is(type, "CONSTR_EXCLUSION")) &&
+	           !str(con, "indexname")) {
+		const char *what = is(type, "CONSTR_PRIMARY")  ? "PRIMARY KEY"
+		                   : is(type, "CONSTR_UNIQUE") ? "UNIQUE"
+		                                               : "EXCLUDE";
+		finding(
+		    st, off, R_BUILDS_INDEX, VMIG_LINT_WARNING,
+		    "CREATE UNIQUE INDEX CONCURRENTLY in a `transaction off` revision, then "
+		    "ADD CONSTRAINT ... UNIQUE (or PRIMARY KEY) USING INDEX",
+		    "a %s constraint on \"%s\" builds its index under an ACCESS EXCLUSIVE lock, "
+		    "blocking reads and writes while it builds",
+		    what, table);
+	}
+}
+
+static void add_column(lint_state *st, const cJSON *cmd, const char *table)
+{
+	const cJSON *col = get(get(cmd, "def"), "ColumnDef");
+	const char *name = str(col, "colname");
+	size_t off = at(st, col);
+	bool not_null = false, has_default = false, generated = false;
+	const cJSON *c;
+	if (!name)
+		name = "?";
+	cJSON_ArrayForEach(c, get(col, "constraints"))
+	{
+		const cJSON *con = get(c, "Constraint");
+		const char *type = str(con, "contype");
+		if (is(type, "CONSTR_NOTNULL") || is(type, "CONSTR_PRIMARY"))
+			not_null = true;
+		if (is(type, "CONSTR_DEFAULT")) {
+			has_default = true;
+			const char *v = volatile_call(get(con, "raw_expr"));
+			if (v)
+				finding(
+				    st, off, R_VOLATILE, VMIG_LINT_WARNING,
+				    "add the column without the default (or with a constant "
+				    "one), then ALTER COLUMN ... SET DEFAULT and backfill in "
+				    "batches",
+				    "ADD COLUMN \"%s\" with a DEFAULT that calls %s%s, which is "
+				    "volatile or not known to be stable: it rewrites \"%s\" "
+				    "under an ACCESS EXCLUSIVE lock",
+				    name, v, strchr(v, ' ') ? "" : "()", table);
+		}
+		if (is(type, "CONSTR_IDENTITY") || is(type, "CONSTR_GENERATED")) {
+			generated = true;
+			finding(st, off, R_REWRITE, VMIG_LINT_WARNING,
+			        "add a plain column, fill it in batches, then attach the identity "
+			        "or the trigger",
+			        "ADD COLUMN \"%s\" %s computes a value for every row: it rewrites "
+			        "\"%s\" under an ACCESS EXCLUSIVE lock",
+			        name,
+			        is(type, "CONSTR_IDENTITY") ? "GENERATED AS IDENTITY"
+			                                    : "GENERATED ALWAYS AS (...) STORED",
+			        table);
+		}
+		added_constraint(st, con, table, name);
+	}
+	if (is_serial(get(col, "typeName"))) {
+		generated = true;
+		finding(st, off, R_VOLATILE, VMIG_LINT_WARNING,
+		        "add a plain bigint column, set its default to nextval() of a new "
+		        "sequence, and backfill in batches",
+		        "ADD COLUMN \"%s\" of a serial type fills every row from a sequence: it "
+		        "rewrites \"%s\" under an ACCESS EXCLUSIVE lock",
+		        name, table);
+	}
+	if (not_null && !has_default && !generated)
+		finding(
+		    st, off, R_NOT_NULL, VMIG_LINT_WARNING,
+		    "add it with a DEFAULT, or nullable, backfill, then SET NOT NULL after a "
+		    "validated CHECK (col IS NOT NULL)",
+		    "ADD COLUMN \"%s\" NOT NULL without a DEFAULT fails when \"%s\" has any row",
+		    name, table);
+}
+
+static bool has_validated(const lint_state *st, const cJSON *rel)
+{
+	return in_list(st->validated, st->nvalidated, rel);
+}
+
+static char *constraint_key(const char *table, const char *name)
+{
+	return xasprintf("%s\x1f%s", table, name ? name : "");
+}
+
+static bool has_string(char **v, size_t n, const char *s)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(v[i], s) == 0)
+			return true;
+	return false;
+}
+
+static void alter_table(lint_state *st, const cJSON *stmt)
+{
+	const cJSON *rel = get(stmt, "relation"), *item;
+	char *table = rel_text(rel);
+	bool is_table = is(str(stmt, "objtype"), "OBJECT_TABLE");
+	bool exists = existing(st, rel);
+	bool locks = false;
+	cJSON_ArrayForEach(item, get(stmt, "cmds"))
+	{
+		const cJSON *cmd = get(item, "AlterTableCmd");
+		const char *sub = str(cmd, "subtype");
+		const cJSON *def = get(cmd, "def");
+		const char *col = str(cmd, "name");
+		if (is(sub, "AT_DetachPartition") && flag(get(def, "PartitionCmd"), "concurrent")) {
+			if (st->transactional)
+				finding(st, st->stmt, R_NEEDS_TXN_OFF, VMIG_LINT_ERROR,
+				        SAFER_TXN_OFF,
+				        "DETACH PARTITION CONCURRENTLY cannot run inside a "
+				        "transaction, and this revision runs in one");
+			continue;
+		}
+		if (is(sub, "AT_ValidateConstraint")) {
+			add_rel(&st->validated, &st->nvalidated, &st->capvalidated,
+			        str(rel, "schemaname"), str(rel, "relname"));
+			char *key = constraint_key(table, col);
+			if (st->transactional && exists &&
+			    has_string(st->not_valid, st->nnot_valid, key))
+				finding(
+				    st, st->stmt, R_NOT_VALID, VMIG_LINT_WARNING,
+				    "VALIDATE CONSTRAINT in a later revision",
+				    "VALIDATE CONSTRAINT \"%s\" in the same transaction as its ADD "
+				    "... NOT VALID: the ADD's lock on \"%s\" is held through the "
+				    "whole scan",
+				    col ? col : "?", table);
+			free(key);
+			continue;
+		}
+		if (!is(sub, "AT_SetStatistics") && !is(sub, "AT_SetOptions") &&
+		    !is(sub, "AT_ResetOptions"))
+			locks = true;
+		if (!exists || !is_table)
+			continue;
+		if (is(sub, "AT_AddColumn")) {
+			add_column(st, cmd, table);
+		} else if (is(sub, "AT_AlterColumnType")) {
+			finding(
+			    st, at(st, get(def, "ColumnDef")), R_COLUMN_TYPE, VMIG_LINT_WARNING,
+			    "add a column of the new type, write both from the code, backfill in "
+			    "batches, switch reads, then drop the old column",
+			    "ALTER COLUMN \"%s\" TYPE rewrites \"%s\" and its indexes under an "
+			    "ACCESS EXCLUSIVE lock (unless the types are binary compatible, such "
+			    "as varchar(n) to text), and the running release may not handle "
+			    "the new type",
+			    col ? col : "?", table);
+		} else if (is(sub, "AT_SetNotNull")) {
+			if (!has_validated(st, rel))
+				finding(
+				    st, st->stmt, R_SET_NOT_NULL, VMIG_LINT_WARNING,
+				    "ADD CONSTRAINT c CHECK (col IS NOT NULL) NOT VALID; VALIDATE "
+				    "CONSTRAINT c in a later revision; then SET NOT NULL (no scan) "
+				    "and DROP CONSTRAINT c",
+				    "SET NOT NULL on \"%s\".\"%s\" scans all of \"%s\" under an "
+				    "ACCESS EXCLUSIVE lock (no validated CHECK (%s IS NOT NULL) "
+				    "comes before it in this revision)",
+				    table, col ? col : "?", table, col ? col : "col");
+		} else if (is(sub, "AT_AddConstraint")) {
+			const cJSON *con = get(def, "Constraint");
+			added_constraint(st, con, table, NULL);
+			if (flag(con, "skip_validation")) {
+				XGROW(st->not_valid, st->capnot_valid, st->nnot_valid + 1);
+				st->not_valid[st->nnot_valid++] =
+				    constraint_key(table, str(con, "conname"));
+			} else if (is(str(con, "contype"), "CONSTR_CHECK")) {
+				add_rel(&st->validated, &st->nvalidated, &st->capvalidated,
+				        str(rel, "schemaname"), str(rel, "relname"));
+			}
+		} else if (is(sub, "AT_DropColumn")) {
+			finding(
+			    st, st->stmt, R_DROP_COLUMN, VMIG_LINT_WARNING,
+			    "first deploy code that no longer reads or writes it (an ORM must "
+			    "stop selecting it), then drop it in a later release",
+			    "DROP COLUMN \"%s\" of \"%s\" breaks the running release if it still "
+			    "uses the column",
+			    col ? col : "?", table);
+		} else if (is(sub, "AT_SetLogged") || is(sub, "AT_SetUnLogged") ||
+		           is(sub, "AT_SetTableSpace") || is(sub, "AT_SetAccessMethod")) {
+			finding(st, st->stmt, R_REWRITE, VMIG_LINT_WARNING,
+			        "do it in a maintenance window, or copy into a new table online",
+			        "%s rewrites \"%s\" under an ACCESS EXCLUSIVE lock",
+			        is(sub, "AT_SetLogged")       ? "SET LOGGED"
+			        : is(sub, "AT_SetUnLogged")   ? "SET UNLOGGED"
+			        : is(sub, "AT_SetTableSpace") ? "SET TABLESPACE"
+			                                      : "SET ACCESS METHOD",
+			        table);
+		}
+	}
+	if (locks && exists && is_table)
+		strong_lock(st, "ALTER TABLE", table, "ACCESS EXCLUSIVE");
+	free(table);
+}
+
+/* "a.b" from a DROP's object name list. */
+static char *dotted(const cJSON *list)
+{
+	vmig_buf b = {0};
+	const cJSON *n;
+	cJSON_ArrayForEach(n, get(get(list, "List"), "items"))
+	{
+		const char *s = str(get(n, "String"), "sval");
+		vmig_buf_printf(&b, "%s%s", b.len ? "." : "", s ? s : "?");
+	}
+	return vmig_buf_detach(&b);
+}
+
+static void drop(lint_state *st, const cJSON *stmt)
+{
+	const char *type = str(stmt, "removeType");
+	bool concurrent = flag(stmt, "concurrent");
+	const cJSON *obj;
+	if (concurrent && st->transactional)
+		finding(
+		    st, st->stmt, R_NEEDS_TXN_OFF, VMIG_LINT_ERROR, SAFER_TXN_OFF,
+		    "DROP INDEX CONCURRENTLY cannot run inside a transaction, and this revision "
+		    "runs in one");
+	cJSON_ArrayForEach(obj, get(stmt, "objects"))
+	{
+		char *name = dotted(obj);
+		const char *bare = strrchr(name, '.') ? strrchr(name, '.') + 1 : name;
+		if (is(type, "OBJECT_TABLE")) {
+			char *schema =
+			    bare == name ? NULL : xstrndup(name, (size_t)(bare - 1 - name));
+			bool created = false;
+			for (size_t i = 0; i < st->ncreated && !created; i++)
+				created = rel_match(&st->created[i], schema, bare);
+			free(schema);
+			if (!created) {
+				finding(
+				    st, st->stmt, R_DROP_TABLE, VMIG_LINT_WARNING,
+				    "first deploy code that no longer uses it, then drop it in a "
+				    "later release",
+				    "DROP TABLE \"%s\" breaks the running release if it still uses "
+				    "the table",
+				    name);
+				strong_lock(st, "DROP TABLE", name, "ACCESS EXCLUSIVE");
+			}
+		} else if (is(type, "OBJECT_INDEX") && !concurrent &&
+		           !has_string(st->created_index, st->nindex, bare)) {
+			finding(st, st->stmt, R_INDEX, VMIG_LINT_WARNING, SAFER_INDEX,
+			        "DROP INDEX \"%s\" without CONCURRENTLY blocks reads and writes of "
+			        "its table while it waits for its lock",
+			        name);
+			strong_lock(st, "DROP INDEX", name, "ACCESS EXCLUSIVE");
+		}
+		free(name);
+	}
+}
+
+static bool def_elem(const cJSON *list, const char *name)
+{
+	const cJSON *d;
+	cJSON_ArrayForEach(d, list) if (is(str(get(d, "DefElem"), "defname"), name)) return true;
+	return false;
+}
+
+static bool timeout_value_zero(const cJSON *args)
+{
+	const cJSON *c = get(cJSON_GetArrayItem(args, 0), "A_Const");
+	if (!c)
+		return false;
+	const cJSON *iv = get(c, "ival");
+	if (iv)
+		return !cJSON_IsNumber(get(iv, "ival")) || get(iv, "ival")->valuedouble == 0;
+	const char *s = str(get(c, "sval"), "sval");
+	if (!s)
+		return false;
+	while (*s == '0')
+		s++;
+	return !*s || (!isdigit((unsigned char)*s) && s[-1] == '0');
+}
+
+/* One parsed statement (the node under "stmt"). */
+static void lint_stmt(lint_state *st, const cJSON *node)
+{
+	const cJSON *s;
+	if ((s = get(node, "VariableSetStmt"))) {
+		if (is(str(s, "name"), "lock_timeout"))
+			st->lock_timeout = is(str(s, "kind"), "VAR_SET_VALUE") &&
+			                   !timeout_value_zero(get(s, "args"));
+		return;
+	}
+	if (get(node, "VariableShowStmt"))
+		return;
+	if ((s = get(node, "TransactionStmt"))) {
+		const char *k = str(s, "kind");
+		bool opens = is(k, "TRANS_STMT_BEGIN") || is(k, "TRANS_STMT_START");
+		bool ends = is(k, "TRANS_STMT_COMMIT") || is(k, "TRANS_STMT_ROLLBACK") ||
+		            is(k, "TRANS_STMT_PREPARE");
+		if (st->transactional && (opens || ends || is(k, "TRANS_STMT_COMMIT_PREPARED") ||
+		                          is(k, "TRANS_STMT_ROLLBACK_PREPARED")))
+			finding(
+			    st, st->stmt, R_TXN_CONTROL, VMIG_LINT_ERROR,
+			    "leave transactions to vmig; for statements that cannot run in one, "
+			    "use a revision with `-- vmig:transaction off`",
+			    "vmig runs this revision in a transaction of its own and refuses "
+			    "statements that begin or end one");
+		if (!st->transactional && opens && st->txn_depth++ == 0 && st->units++ == 0)
+			st->first_unit = st->stmt;
+		if (!st->transactional && ends && st->txn_depth > 0)
+			st->txn_depth--;
+		return;
+	}
+	if (!st->transactional && st->txn_depth == 0 && st->units++ == 0)
+		st->first_unit = st->stmt;
+
+	if ((s = get(node, "CreateStmt"))) {
+		const cJSON *rel = get(s, "relation");
+		add_rel(&st->created, &st->ncreated, &st->capcreated, str(rel, "schemaname"),
+		        str(rel, "relname"));
+	} else if ((s = get(node, "CreateTableAsStmt"))) {
+		const cJSON *rel = get(get(s, "into"), "rel");
+		add_rel(&st->created, &st->ncreated, &st->capcreated, str(rel, "schemaname"),
+		        str(rel, "relname"));
+	} else if ((s = get(node, "IndexStmt"))) {
+		const cJSON *rel = get(s, "relation");
+		const char *idx = str(s, "idxname");
+		if (idx) {
+			XGROW(st->created_index, st->capindex, st->nindex + 1);
+			st->created_index[st->nindex++] = xstrdup(idx);
+		}
+		if (flag(s, "concurrent")) {
+			if (st->transactional)
+				finding(
+				    st, st->stmt, R_NEEDS_TXN_OFF, VMIG_LINT_ERROR, SAFER_TXN_OFF,
+				    "CREATE INDEX CONCURRENTLY cannot run inside a transaction, "
+				    "and this revision runs in one");
+		} else if (existing(st, rel)) {
+			char *table = rel_text(rel);
+			finding(st, st->stmt, R_INDEX, VMIG_LINT_WARNING, SAFER_INDEX,
+			        "CREATE INDEX on existing table \"%s\" without CONCURRENTLY blocks "
+			        "writes to it while the index builds",
+			        table);
+			strong_lock(st, "CREATE INDEX", table, "SHARE");
+			free(table);
+		}
+	} else if ((s = get(node, "AlterTableStmt"))) {
+		alter_table(st, s);
+	} else if ((s = get(node, "DropStmt"))) {
+		drop(st, s);
+	} else if ((s = get(node, "RenameStmt"))) {
+		const char *type = str(s, "renameType");
+		const cJSON *rel = get(s, "relation");
+		char *table = rel_text(rel);
+		bool column =
+		    is(type, "OBJECT_COLUMN") && is(str(s, "relationType"), "OBJECT_TABLE");
+		bool whole = is(type, "OBJECT_TABLE") || is(type, "OBJECT_VIEW") ||
+		             is(type, "OBJECT_MATVIEW");
+		if (!existing(st, rel)) {
+			if (is(type, "OBJECT_TABLE"))
+				add_rel(&st->created, &st->ncreated, &st->capcreated,
+				        str(rel, "schemaname"), str(s, "newname"));
+		} else if (column) {
+			finding(st, st->stmt, R_RENAME_COLUMN, VMIG_LINT_WARNING, SAFER_EXPAND,
+			        "RENAME COLUMN \"%s\" of \"%s\" breaks the running release, which "
+			        "still uses the old name",
+			        str(s, "subname") ? str(s, "subname") : "?", table);
+			strong_lock(st, "RENAME COLUMN", table, "ACCESS EXCLUSIVE");
+		} else if (whole) {
+			finding(
+			    st, st->stmt, R_RENAME_TABLE, VMIG_LINT_WARNING,
+			    "expand and contract (a new table kept in step, or a view under the "
+			    "old name), and drop the old name in a later release",
+			    "renaming \"%s\" to \"%s\" breaks the running release, which still "
+			    "uses the old name",
+			    table, str(s, "newname") ? str(s, "newname") : "?");
+			strong_lock(st, "RENAME", table, "ACCESS EXCLUSIVE");
+		}
+		free(table);
+	} else if ((s = get(node, "ReindexStmt"))) {
+		if (def_elem(get(s, "params"), "concurrently")) {
+			if (st->transactional)
+				finding(st, st->stmt, R_NEEDS_TXN_OFF, VMIG_LINT_ERROR,
+				        SAFER_TXN_OFF,
+				        "REINDEX CONCURRENTLY cannot run inside a transaction, and "
+				        "this revision runs in one");
+		} else {
+			finding(
+			    st, st->stmt, R_INDEX, VMIG_LINT_WARNING, SAFER_INDEX,
+			    "REINDEX without CONCURRENTLY blocks writes to the table (and reads "
+			    "through the index) while it rebuilds");
+		}
+	} else if ((s = get(node, "VacuumStmt"))) {
+		if (flag(s, "is_vacuumcmd") && st->transactional)
+			finding(st, st->stmt, R_NEEDS_TXN_OFF, VMIG_LINT_ERROR, SAFER_TXN_OFF,
+			        "VACUUM cannot run inside a transaction, and this revision runs in "
+			        "one");
+		if (def_elem(get(s, "options"), "full"))
+			finding(st, st->stmt, R_REWRITE, VMIG_LINT_WARNING,
+			        "plain VACUUM (no lock on reads and writes), or an online repack "
+			        "tool",
+			        "VACUUM FULL rewrites the table under an ACCESS EXCLUSIVE lock");
+	} else if (get(node, "ClusterStmt")) {
+		finding(st, st->stmt, R_REWRITE, VMIG_LINT_WARNING,
+		        "do it in a maintenance window, or use an online repack tool",
+		        "CLUSTER rewrites the table under an ACCESS EXCLUSIVE lock");
+	} else if (get(node, "CreatedbStmt") || get(node, "DropdbStmt") ||
+	           get(node, "AlterSystemStmt") || get(node, "CreateTableSpaceStmt") ||
+	           get(node, "DropTableSpaceStmt")) {
+		if (st->transactional)
+			finding(st, st->stmt, R_NEEDS_TXN_OFF, VMIG_LINT_ERROR, SAFER_TXN_OFF,
+			        "this statement cannot run inside a transaction, and this revision "
+			        "runs in one");
+	} else if ((s = get(node, "CreateTrigStmt"))) {
+		const cJSON *rel = get(s, "relation");
+		if (existing(st, rel)) {
+			char *table = rel_text(rel);
+			strong_lock(st, "CREATE TRIGGER", table, "SHARE ROW EXCLUSIVE");
+			free(table);
+		}
+	} else if ((s = get(node, "TruncateStmt"))) {
+		const cJSON *r = cJSON_GetArrayItem(get(s, "relations"), 0);
+		const cJSON *rel = get(r, "RangeVar");
+		if (rel && existing(st, rel)) {
+			char *table = rel_text(rel);
+			strong_lock(st, "TRUNCATE", table, "ACCESS EXCLUSIVE");
+			free(table);
+		}
+	}
+}
+
+/* libpg_query's 1-based character position in text as a byte offset. */
+static size_t char_pos(const char *text, int pos)
+{
+	size_t off = 0;
+	for (int ch = 1; text[off]; off++) {
+		if (((unsigned char)text[off] & 0xC0) == 0x80)
+			continue;
+		if (ch++ == pos)
+			return off;
+	}
+	return off;
+}
+
+static void lint_text(lint_state *st, const char *sql, size_t len)
+{
+	vmig_pgstmt *stmts = NULL;
+	size_t n = 0, err_off = 0;
+	vmig_error serr = {0};
+	if (vmig_pgsplit(sql, len, &stmts, &n, &err_off, &serr)) {
+		finding(st, err_off == VMIG_PGSPLIT_NO_OFFSET ? 0 : err_off, R_SYNTAX,
+		        VMIG_LINT_ERROR, "fix the SQL: PostgreSQL will refuse it", "%s", serr.msg);
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		char *text = xstrndup(sql + stmts[i].offset, stmts[i].len);
+		st->stmt = stmts[i].offset;
+		PgQueryParseResult r = pg_query_parse(text);
+		if (r.error) {
+			size_t off =
+			    r.error->cursorpos > 0 ? char_pos(text, r.error->cursorpos) : 0;
+			finding(st, st->stmt + off, R_SYNTAX, VMIG_LINT_ERROR,
+			        "fix the SQL (PostgreSQL 15's parser; newer syntax may need a "
+			        "lint-ignore)",
+			        "%s", r.error->message);
+		} else {
+			cJSON *tree = cJSON_Parse(r.parse_tree);
+			if (!tree)
+				vmig_out_of_memory();
+			const cJSON *raw;
+			cJSON_ArrayForEach(raw, get(tree, "stmts"))
+			{
+				const cJSON *loc = get(raw, "stmt_location");
+				st->stmt = stmts[i].offset +
+				           (cJSON_IsNumber(loc) ? (size_t)loc->valuedouble : 0);
+				st->stmt = vmig_pgsplit_skip_blank(sql, len, st->stmt);
+				lint_stmt(st, get(raw, "stmt"));
+			}
+			cJSON_Delete(tree);
+		}
+		pg_query_free_parse_result(r);
+		free(text);
+	}
+	free(stmts);
+}
+
+static void free_rels(relname *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(v[i].schema);
+		free(v[i].name);
+	}
+	free(v);
+}
+
+int vmig_pg_lint(const char *sql, size_t len, bool transactional, vmig_lint_findings *out,
+                 vmig_error *err)
+{
+	(void)err;
+	lint_state st = {.sql = sql, .transactional = transactional, .out = out};
+	lint_text(&st, sql, len);
+	if (!transactional && st.units > 1) {
+		st.stmt = st.first_unit;
+		finding(&st, st.first_unit, R_SEVERAL, VMIG_LINT_WARNING,
+		        "one statement per `transaction off` revision (SET lock_timeout aside), or "
+		        "statements that can be rerun (IF NOT EXISTS / IF EXISTS)",
+		        "this `transaction off` revision has %zu statements: if one fails, those "
+		        "before it stay done and the revision is left dirty",
+		        st.units);
+	}
+	free_rels(st.created, st.ncreated);
+	free_rels(st.validated, st.nvalidated);
+	for (size_t i = 0; i < st.nindex; i++)
+		free(st.created_index[i]);
+	free(st.created_index);
+	for (size_t i = 0; i < st.nnot_valid; i++)
+		free(st.not_valid[i]);
+	free(st.not_valid);
+	return VMIG_OK;
+}

@@ -1,0 +1,202 @@
+/*
+ * lint.c - linting a revision with its driver's rules (see lint.h): line
+ * numbers, and `-- vmig:lint-ignore RULE[,RULE...]` comments.
+ *
+ * An ignore comment is a line of its own, `--` then `vmig:lint-ignore` and
+ * rule names separated by commas or spaces.  It silences those rules for the
+ * statement that starts on the line below the run of `--` comment lines it
+ * is part of (a blank line or any other text ends the run).  A name that is
+ * no rule of the driver is itself a finding, so that a typo does not
+ * silently leave a finding on.
+ */
+#include "lint.h"
+
+#include "alloc.h"
+#include "driver.h"
+#include "revision.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define IGNORE_WORD "vmig:lint-ignore"
+
+static bool is_blank(char c)
+{
+	return c == ' ' || c == '\t' || c == '\f' || c == '\v';
+}
+
+static bool is_eol(char c)
+{
+	return c == '\n' || c == '\r';
+}
+
+/* The start of the line holding off (a line ends at LF, CRLF or a lone CR). */
+static size_t line_start(const char *sql, size_t off)
+{
+	while (off > 0 && !is_eol(sql[off - 1]))
+		off--;
+	return off;
+}
+
+/* The start of the line before the one starting at start (start > 0). */
+static size_t prev_line_start(const char *sql, size_t start)
+{
+	size_t end = start - 1; /* its line end: LF, CR, or the LF of CRLF */
+	if (end > 0 && sql[end] == '\n' && sql[end - 1] == '\r')
+		end--;
+	return line_start(sql, end);
+}
+
+/* The first non-blank byte of the line starting at off, and where the line ends. */
+static size_t skip_line_blank(const char *sql, size_t len, size_t off, size_t *eol)
+{
+	while (off < len && is_blank(sql[off]))
+		off++;
+	size_t e = off;
+	while (e < len && !is_eol(sql[e]))
+		e++;
+	*eol = e;
+	return off;
+}
+
+/* When the line at [at, eol) is an ignore comment: where its names start. */
+static bool ignore_names(const char *sql, size_t at, size_t eol, size_t *names)
+{
+	if (eol - at < 2 || sql[at] != '-' || sql[at + 1] != '-')
+		return false;
+	at += 2;
+	while (at < eol && is_blank(sql[at]))
+		at++;
+	size_t w = strlen(IGNORE_WORD);
+	if (eol - at < w || strncmp(sql + at, IGNORE_WORD, w) != 0)
+		return false;
+	at += w;
+	if (at < eol && !is_blank(sql[at]) && sql[at] != ',')
+		return false; /* vmig:lint-ignored..., another word */
+	*names = at;
+	return true;
+}
+
+/* The next name of an ignore comment in [*at, eol), or false. */
+static bool next_name(const char *sql, size_t *at, size_t eol, size_t *start, size_t *len)
+{
+	size_t p = *at;
+	while (p < eol && (is_blank(sql[p]) || sql[p] == ','))
+		p++;
+	if (p >= eol)
+		return false;
+	*start = p;
+	while (p < eol && !is_blank(sql[p]) && sql[p] != ',')
+		p++;
+	*len = p - *start;
+	*at = p;
+	return true;
+}
+
+static bool known_rule(const vmig_driver *d, const char *name, size_t len)
+{
+	for (const char *const *r = d->lint_rules; r && *r; r++)
+		if (strlen(*r) == len && strncmp(*r, name, len) == 0)
+			return true;
+	return false;
+}
+
+/* Reports every name of every ignore comment that is no rule of d. */
+static void check_ignores(const vmig_driver *d, const char *sql, size_t len,
+                          vmig_lint_findings *out)
+{
+	size_t off = 0;
+	while (off < len) {
+		size_t eol, names, start, n;
+		size_t at = skip_line_blank(sql, len, off, &eol);
+		if (ignore_names(sql, at, eol, &names)) {
+			size_t p = names;
+			bool any = false;
+			while (next_name(sql, &p, eol, &start, &n)) {
+				any = true;
+				if (!known_rule(d, sql + start, n))
+					vmig_lint_add(
+					    out, start, start, VMIG_LINT_UNKNOWN_IGNORE,
+					    VMIG_LINT_WARNING,
+					    "name a rule that `vmig lint` reports, as it "
+					    "prints it",
+					    "\"%.*s\" in a lint-ignore comment is no rule "
+					    "of the %s lint, so it silences nothing",
+					    (int)(n > 200 ? 200 : n), sql + start, d->name);
+			}
+			if (!any)
+				vmig_lint_add(out, at, at, VMIG_LINT_UNKNOWN_IGNORE,
+				              VMIG_LINT_WARNING,
+				              "-- vmig:lint-ignore RULE[,RULE...]",
+				              "a lint-ignore comment without a rule name silences "
+				              "nothing");
+		}
+		off = eol;
+		if (off < len && sql[off] == '\r')
+			off++;
+		if (off < len && sql[off] == '\n')
+			off++;
+	}
+}
+
+/* True when an ignore comment in the comment lines directly above the
+ * statement at stmt names rule. */
+static bool ignored(const char *sql, size_t len, size_t stmt, const char *rule)
+{
+	size_t start = line_start(sql, stmt);
+	size_t rlen = strlen(rule);
+	while (start > 0) {
+		start = prev_line_start(sql, start);
+		size_t eol, names, name, n;
+		size_t at = skip_line_blank(sql, len, start, &eol);
+		if (eol - at < 2 || sql[at] != '-' || sql[at + 1] != '-')
+			return false; /* a blank line or SQL ends the comment run */
+		if (!ignore_names(sql, at, eol, &names))
+			continue;
+		while (next_name(sql, &names, eol, &name, &n))
+			if (n == rlen && strncmp(sql + name, rule, n) == 0)
+				return true;
+	}
+	return false;
+}
+
+int vmig_lint_revision(const vmig_driver *driver, const vmig_revision *rev, vmig_lint_findings *out,
+                       vmig_error *err)
+{
+	if (!driver->lint)
+		return VMIG_OK;
+	const char *sql = rev->up_sql;
+	size_t len = strlen(sql);
+	vmig_lint_findings found = {0};
+	int rc = driver->lint(sql, len, rev->transactional, &found, err);
+	if (rc) {
+		vmig_lint_findings_free(&found);
+		return rc;
+	}
+	check_ignores(driver, sql, len, &found);
+	size_t first = out->n;
+	for (size_t i = 0; i < found.n; i++) {
+		vmig_lint_finding *f = &found.items[i];
+		size_t stmt = f->stmt <= len ? f->stmt : len;
+		if (strcmp(f->rule, VMIG_LINT_UNKNOWN_IGNORE) != 0 &&
+		    ignored(sql, len, stmt, f->rule)) {
+			free(f->rule);
+			free(f->message);
+			free(f->safer);
+			continue;
+		}
+		f->file = xstrdup(rev->path);
+		f->revision = xstrdup(rev->id);
+		f->line = vmig_revision_line_at(rev, false, f->offset <= len ? f->offset : len);
+		XGROW(out->items, out->cap, out->n + 1);
+		/* In line order, keeping the driver's order on one line. */
+		size_t at = out->n;
+		while (at > first && out->items[at - 1].line > f->line)
+			at--;
+		memmove(&out->items[at + 1], &out->items[at], (out->n - at) * sizeof *out->items);
+		out->items[at] = *f;
+		out->n++;
+	}
+	free(found.items);
+	return VMIG_OK;
+}

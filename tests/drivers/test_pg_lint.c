@@ -1,0 +1,264 @@
+/*
+ * test_pg_lint.c - `vmig lint`'s PostgreSQL rules (drivers/pg_lint.c) and
+ * the core around them (src/lint.c): every rule fires where it must and
+ * stays quiet where it must not, lines, ignore comments.  No server needed.
+ */
+#include "testutil.h"
+
+#include "lintcase.h"
+
+#include <stdlib.h>
+
+#define T  true  /* transactional revision */
+#define NT false /* `-- vmig:transaction off` */
+
+static const lint_case cases[] = {
+    {"SELEC 1;\n", T, "syntax-error", true, 1},
+    {"SELECT 1;\nALTER TABLE t\n  ADD COLUMN a int NOT NULL DEFAULT 0,\n  ADD COLUMN b\n", T,
+     "syntax-error", true, 0},
+    {"SELECT 'unterminated;\n", T, "syntax-error", true, 1},
+    {"SELECT 1;\n", T, "syntax-error", false, 0},
+    /* the statements around one that does not parse are still linted */
+    {"SELEC 1;\nCREATE INDEX i ON t (a);\n", T, "index-not-concurrent", true, 2},
+
+    {"CREATE INDEX CONCURRENTLY i ON t (a);\n", T, "needs-transaction-off", true, 1},
+    {"CREATE INDEX CONCURRENTLY i ON t (a);\n", NT, "needs-transaction-off", false, 0},
+    {"DROP INDEX CONCURRENTLY i;\n", T, "needs-transaction-off", true, 1},
+    {"VACUUM t;\n", T, "needs-transaction-off", true, 1},
+    {"REINDEX (CONCURRENTLY) INDEX i;\n", T, "needs-transaction-off", true, 1},
+    {"ALTER TABLE t DETACH PARTITION p CONCURRENTLY;\n", T, "needs-transaction-off", true, 1},
+    {"VACUUM t;\n", NT, "needs-transaction-off", false, 0},
+
+    {"COMMIT;\n", T, "transaction-control", true, 1},
+    {"BEGIN;\nSELECT 1;\n", T, "transaction-control", true, 1},
+    {"SAVEPOINT a;\nRELEASE a;\n", T, "transaction-control", false, 0},
+    {"BEGIN;\nALTER TABLE t ADD COLUMN a int;\nCOMMIT;\n", NT, "transaction-control", false, 0},
+
+    {"\n-- an index\nCREATE INDEX i ON t (a);\n", T, "index-not-concurrent", true, 3},
+    {"DROP INDEX i;\n", T, "index-not-concurrent", true, 1},
+    {"REINDEX TABLE t;\n", T, "index-not-concurrent", true, 1},
+    {"CREATE TABLE t (a int);\nCREATE INDEX i ON t (a);\n", T, "index-not-concurrent", false, 0},
+    {"CREATE TABLE s.t (a int);\nCREATE INDEX i ON s.t (a);\nDROP INDEX s.i;\n", T,
+     "index-not-concurrent", false, 0},
+    {"CREATE INDEX CONCURRENTLY i ON t (a);\n", NT, "index-not-concurrent", false, 0},
+
+    {"ALTER TABLE t ADD CONSTRAINT u UNIQUE (a);\n", T, "constraint-builds-index", true, 1},
+    {"ALTER TABLE t ADD PRIMARY KEY (a);\n", T, "constraint-builds-index", true, 1},
+    {"ALTER TABLE t ADD COLUMN a int UNIQUE;\n", T, "constraint-builds-index", true, 1},
+    {"ALTER TABLE t ADD CONSTRAINT u UNIQUE USING INDEX i;\n", T, "constraint-builds-index", false,
+     0},
+
+    {"ALTER TABLE t\n  ALTER COLUMN a TYPE bigint;\n", T, "alter-column-type", true, 2},
+    {"CREATE TABLE t (a int);\nALTER TABLE t ALTER COLUMN a TYPE bigint;\n", T, "alter-column-type",
+     false, 0},
+
+    {"ALTER TABLE t SET LOGGED;\n", T, "table-rewrite", true, 1},
+    {"VACUUM FULL t;\n", NT, "table-rewrite", true, 1},
+    {"CLUSTER t USING i;\n", T, "table-rewrite", true, 1},
+    {"ALTER TABLE t ADD COLUMN g int GENERATED ALWAYS AS (a * 2) STORED;\n", T, "table-rewrite",
+     true, 1},
+    {"ALTER TABLE t SET (fillfactor = 70);\n", T, "table-rewrite", false, 0},
+
+    {"ALTER TABLE t ALTER COLUMN a SET NOT NULL;\n", T, "set-not-null", true, 1},
+    {"ALTER TABLE t VALIDATE CONSTRAINT a_not_null;\nALTER TABLE t ALTER COLUMN a SET NOT "
+     "NULL;\n",
+     T, "set-not-null", false, 0},
+    {"CREATE TABLE t (a int);\nALTER TABLE t ALTER COLUMN a SET NOT NULL;\n", T, "set-not-null",
+     false, 0},
+
+    {"ALTER TABLE t ADD CONSTRAINT f FOREIGN KEY (a) REFERENCES u (id);\n", T,
+     "constraint-not-valid", true, 1},
+    {"ALTER TABLE t ADD CONSTRAINT c CHECK (a > 0);\n", T, "constraint-not-valid", true, 1},
+    {"ALTER TABLE t ADD COLUMN u_id bigint REFERENCES u (id);\n", T, "constraint-not-valid", true,
+     1},
+    {"ALTER TABLE t ADD CONSTRAINT c CHECK (a > 0) NOT VALID;\nALTER TABLE t VALIDATE "
+     "CONSTRAINT c;\n",
+     T, "constraint-not-valid", true, 2},
+    {"ALTER TABLE t ADD CONSTRAINT f FOREIGN KEY (a) REFERENCES u (id) NOT VALID;\n", T,
+     "constraint-not-valid", false, 0},
+    {"ALTER TABLE t VALIDATE CONSTRAINT c;\n", T, "constraint-not-valid", false, 0},
+    {"ALTER TABLE t ADD CONSTRAINT c CHECK (a > 0) NOT VALID;\nALTER TABLE t VALIDATE "
+     "CONSTRAINT c;\n",
+     NT, "constraint-not-valid", false, 0},
+    {"CREATE TABLE t (a int REFERENCES u (id));\nALTER TABLE t ADD CHECK (a > 0);\n", T,
+     "constraint-not-valid", false, 0},
+
+    {"ALTER TABLE t ADD COLUMN id uuid DEFAULT gen_random_uuid();\n", T, "volatile-default", true,
+     1},
+    {"ALTER TABLE t ADD COLUMN n bigserial;\n", T, "volatile-default", true, 1},
+    {"ALTER TABLE t ADD COLUMN r float DEFAULT random() * 10;\n", T, "volatile-default", true, 1},
+    {"ALTER TABLE t ADD COLUMN c timestamptz DEFAULT now();\n", T, "volatile-default", false, 0},
+    {"ALTER TABLE t ADD COLUMN c timestamptz NOT NULL DEFAULT CURRENT_TIMESTAMP;\n", T,
+     "volatile-default", false, 0},
+    {"ALTER TABLE t ADD COLUMN s text DEFAULT 'x'::text;\n", T, "volatile-default", false, 0},
+    {"CREATE TABLE t (a int);\nALTER TABLE t ADD COLUMN id uuid DEFAULT gen_random_uuid();\n", T,
+     "volatile-default", false, 0},
+
+    {"ALTER TABLE t ADD COLUMN b int NOT NULL;\n", T, "not-null-without-default", true, 1},
+    {"ALTER TABLE t ADD COLUMN b int NOT NULL DEFAULT 0;\n", T, "not-null-without-default", false,
+     0},
+    {"ALTER TABLE t ADD COLUMN b bigserial NOT NULL;\n", T, "not-null-without-default", false, 0},
+    {"CREATE TABLE t (a int);\nALTER TABLE t ADD COLUMN b int NOT NULL;\n", T,
+     "not-null-without-default", false, 0},
+
+    {"ALTER TABLE t RENAME COLUMN a TO b;\n", T, "rename-column", true, 1},
+    {"CREATE TABLE t (a int);\nALTER TABLE t RENAME COLUMN a TO b;\n", T, "rename-column", false,
+     0},
+    {"ALTER TABLE t RENAME TO u;\n", T, "rename-table", true, 1},
+    {"ALTER VIEW v RENAME TO w;\n", T, "rename-table", true, 1},
+    {"ALTER INDEX i RENAME TO j;\n", T, "rename-table", false, 0},
+    /* a table created here keeps being new under its new name */
+    {"CREATE TABLE t_new (a int);\nALTER TABLE t_new RENAME TO t;\nCREATE INDEX i ON t (a);\n", T,
+     "index-not-concurrent", false, 0},
+
+    {"ALTER TABLE t DROP COLUMN a;\n", T, "drop-column", true, 1},
+    {"CREATE TABLE t (a int, b int);\nALTER TABLE t DROP COLUMN a;\n", T, "drop-column", false, 0},
+    {"DROP TABLE IF EXISTS s.t, u;\n", T, "drop-table", true, 1},
+    {"CREATE TABLE s.t (a int);\nDROP TABLE s.t;\n", T, "drop-table", false, 0},
+    {"DROP VIEW v;\n", T, "drop-table", false, 0},
+
+    {"CREATE INDEX CONCURRENTLY i ON t (a);\nCREATE INDEX CONCURRENTLY j ON t (b);\n", NT,
+     "transaction-off-several-statements", true, 1},
+    {"SET lock_timeout = '2s';\nCREATE INDEX CONCURRENTLY i ON t (a);\n", NT,
+     "transaction-off-several-statements", false, 0},
+    {"BEGIN;\nALTER TABLE t ADD COLUMN a int;\nALTER TABLE t ADD COLUMN b int;\nCOMMIT;\n", NT,
+     "transaction-off-several-statements", false, 0},
+    {"CREATE TABLE t (a int);\nCREATE TABLE u (a int);\n", T, "transaction-off-several-statements",
+     false, 0},
+
+    {"ALTER TABLE t ADD COLUMN a int;\n", T, "lock-timeout", true, 1},
+    {"CREATE INDEX i ON t (a);\n", T, "lock-timeout", true, 1},
+    {"CREATE TRIGGER tr AFTER INSERT ON t FOR EACH ROW EXECUTE FUNCTION f();\n", T, "lock-timeout",
+     true, 1},
+    {"SET lock_timeout = 0;\nALTER TABLE t ADD COLUMN a int;\n", T, "lock-timeout", true, 2},
+    {"SET LOCAL lock_timeout = '1s';\nALTER TABLE t ADD COLUMN a int;\n", T, "lock-timeout", false,
+     0},
+    {"SET lock_timeout TO 500;\nDROP TABLE t;\n", T, "lock-timeout", false, 0},
+    {"CREATE TABLE t (a int);\nALTER TABLE t ADD COLUMN b int;\n", T, "lock-timeout", false, 0},
+    {"ALTER TABLE t VALIDATE CONSTRAINT c;\n", T, "lock-timeout", false, 0},
+};
+
+static void test_rules(void **state)
+{
+	(void)state;
+	lint_run_cases(&vmig_postgres_driver, cases, sizeof cases / sizeof *cases);
+}
+
+static size_t count(const vmig_lint_findings *f, const char *rule)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < f->n; i++)
+		n += strcmp(f->items[i].rule, rule) == 0;
+	return n;
+}
+
+static void test_lock_timeout_once_per_revision(void **state)
+{
+	(void)state;
+	vmig_lint_findings f;
+	lint_sql(&vmig_postgres_driver,
+	         "ALTER TABLE t ADD COLUMN a int;\nALTER TABLE u ADD COLUMN b int;\n", true, &f);
+	assert_int_equal(count(&f, "lock-timeout"), 1);
+	assert_int_equal(lint_find(&f, "lock-timeout")->line, 3);
+	vmig_lint_findings_free(&f);
+}
+
+static void test_ignore_comments(void **state)
+{
+	(void)state;
+	vmig_lint_findings f;
+	/* silenced: directly above, among other comment lines, several names */
+	lint_sql(&vmig_postgres_driver,
+	         "SET LOCAL lock_timeout = '1s';\n"
+	         "-- vmig:lint-ignore drop-column\n"
+	         "ALTER TABLE t DROP COLUMN a;\n"
+	         "-- vmig:lint-ignore rename-column, drop-table\n"
+	         "-- the old name is unused since release 12\n"
+	         "ALTER TABLE t RENAME COLUMN b TO c;\n",
+	         true, &f);
+	lint_print(&f);
+	assert_int_equal(f.n, 0);
+	vmig_lint_findings_free(&f);
+
+	/* not silenced: a blank line between, another statement's, another rule */
+	lint_sql(&vmig_postgres_driver,
+	         "SET LOCAL lock_timeout = '1s';\n"
+	         "-- vmig:lint-ignore drop-column\n"
+	         "\n"
+	         "ALTER TABLE t DROP COLUMN a;\n"
+	         "-- vmig:lint-ignore rename-column\n"
+	         "ALTER TABLE t DROP COLUMN b;\n",
+	         true, &f);
+	assert_int_equal(count(&f, "drop-column"), 2);
+	assert_int_equal(f.n, 2);
+	vmig_lint_findings_free(&f);
+
+	/* a typo is reported where it is, and silences nothing */
+	lint_sql(&vmig_postgres_driver,
+	         "SET LOCAL lock_timeout = '1s';\n"
+	         "-- vmig:lint-ignore drop-colum\n"
+	         "ALTER TABLE t DROP COLUMN a;\n"
+	         "--vmig:lint-ignore\n"
+	         "SELECT 1;\n",
+	         true, &f);
+	assert_int_equal(count(&f, "drop-column"), 1);
+	assert_int_equal(count(&f, VMIG_LINT_UNKNOWN_IGNORE), 2);
+	const vmig_lint_finding *u = lint_find(&f, VMIG_LINT_UNKNOWN_IGNORE);
+	assert_int_equal(u->line, 4);
+	assert_int_equal(u->severity, VMIG_LINT_WARNING);
+	assert_contains(u->message, "\"drop-colum\"");
+	/* in line order */
+	for (size_t i = 1; i < f.n; i++)
+		assert_true(f.items[i - 1].line <= f.items[i].line);
+	vmig_lint_findings_free(&f);
+}
+
+static void test_severity_and_names(void **state)
+{
+	(void)state;
+	vmig_lint_findings f;
+	lint_sql(&vmig_postgres_driver,
+	         "CREATE INDEX CONCURRENTLY i ON \"Users\" (a);\nALTER TABLE \"Users\" DROP COLUMN "
+	         "\"E\x1b[31m\";\n",
+	         true, &f);
+	const vmig_lint_finding *e = lint_find(&f, "needs-transaction-off");
+	assert_non_null(e);
+	assert_int_equal(e->severity, VMIG_LINT_ERROR);
+	const vmig_lint_finding *w = lint_find(&f, "drop-column");
+	assert_int_equal(w->severity, VMIG_LINT_WARNING);
+	/* names as written (case kept when quoted), control bytes escaped */
+	assert_contains(w->message, "\"Users\"");
+	assert_contains(w->message, "E\\x1b[31m");
+	assert_int_equal(vmig_lint_errors(&f), 1);
+	vmig_lint_findings_free(&f);
+}
+
+/* A NUL in the section, and text PostgreSQL's scanner rejects: one finding. */
+static void test_bad_text(void **state)
+{
+	(void)state;
+	vmig_lint_findings f = {0};
+	vmig_error err = {0};
+	static const char sql[] = "SELECT 1;\nSELECT $$x;\n";
+	assert_int_equal(vmig_postgres_driver.lint(sql, sizeof sql - 1, true, &f, &err), VMIG_OK);
+	assert_int_equal(f.n, 1);
+	assert_string_equal(f.items[0].rule, "syntax-error");
+	vmig_lint_findings_free(&f);
+	static const char nul[] = "SELECT 1;\0DROP TABLE t;";
+	assert_int_equal(vmig_postgres_driver.lint(nul, sizeof nul - 1, true, &f, &err), VMIG_OK);
+	assert_int_equal(f.n, 1);
+	assert_int_equal(f.items[0].offset, 9);
+	vmig_lint_findings_free(&f);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_rules),
+	    cmocka_unit_test(test_lock_timeout_once_per_revision),
+	    cmocka_unit_test(test_ignore_comments),
+	    cmocka_unit_test(test_severity_and_names),
+	    cmocka_unit_test(test_bad_text),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
