@@ -1,0 +1,2 @@
+-- Builds a unique index under ACCESS EXCLUSIVE.
+ALTER TABLE users ADD CONSTRAINT users_email_key UNIQUE (email);

@@ -1,0 +1,2 @@
+-- The safe form: the index was built CONCURRENTLY in an earlier revision.
+ALTER TABLE users ADD CONSTRAINT users_email_key UNIQUE USING INDEX users_email_idx;

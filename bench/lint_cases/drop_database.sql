@@ -1,0 +1,3 @@
+-- case: transaction off
+-- DROP DATABASE cannot run in a transaction.
+DROP DATABASE scratch;

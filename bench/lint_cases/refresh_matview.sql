@@ -1,0 +1,2 @@
+-- Without CONCURRENTLY, readers of the view are blocked while it refreshes.
+REFRESH MATERIALIZED VIEW order_totals;

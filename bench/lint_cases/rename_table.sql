@@ -1,0 +1,2 @@
+-- The running release still queries the old name.
+ALTER TABLE customer RENAME TO customers;

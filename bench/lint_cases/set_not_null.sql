@@ -1,0 +1,2 @@
+-- SET NOT NULL scans the table under ACCESS EXCLUSIVE.
+ALTER TABLE users ALTER COLUMN email SET NOT NULL;

@@ -1,0 +1,2 @@
+-- CASCADE also empties every table with a foreign key to sessions.
+TRUNCATE sessions CASCADE;

@@ -1,0 +1,3 @@
+-- case: transaction off
+-- Rewrites the table under ACCESS EXCLUSIVE.
+VACUUM FULL events;
