@@ -96,7 +96,10 @@ int vmig_targets_parse(const char *path, const char *text, size_t len, vmig_env_
 		rc = vmig_fail(err, VMIG_ERR_INPUT,
 		               "%s: no database URL in it; give one per line (# starts a comment)",
 		               path);
-	if (rc) {
+	if (rc && first == 0) {
+		/* Nothing of the caller's in it: it is left as empty as it came. */
+		vmig_target_list_free(out);
+	} else if (rc) {
 		for (size_t i = first; i < out->n; i++)
 			free(out->urls[i]);
 		out->n = first;
