@@ -42,6 +42,10 @@
 #define R_SEVERAL       "transaction-off-several-statements"
 #define R_LOCK_TIMEOUT  "lock-timeout"
 
+/* What stands for a part of a parse tree too deep for cJSON (prune_deep). */
+#define PRUNED_KEY "VmigPruned"
+#define TOO_DEEP   "an expression nested too deeply to check"
+
 const char *const vmig_pg_lint_rules[] = {
     R_SYNTAX,       R_NEEDS_TXN_OFF, R_TXN_CONTROL, R_INDEX,    R_BUILDS_INDEX, R_COLUMN_TYPE,
     R_REWRITE,      R_SET_NOT_NULL,  R_NOT_VALID,   R_VOLATILE, R_NOT_NULL,     R_RENAME_COLUMN,
@@ -85,6 +89,7 @@ typedef struct lint_state {
 	size_t first_unit;
 	int txn_depth; /* inside BEGIN ... COMMIT of a transaction-off section */
 	/* the statement at hand */
+	size_t base; /* where the text given to the parser starts (its locations count from it) */
 	size_t stmt;
 } lint_state;
 
@@ -114,7 +119,7 @@ static size_t at(const lint_state *st, const cJSON *node)
 {
 	const cJSON *loc = get(node, "location");
 	if (cJSON_IsNumber(loc) && loc->valuedouble >= 0)
-		return st->stmt + (size_t)loc->valuedouble;
+		return st->base + (size_t)loc->valuedouble;
 	return st->stmt;
 }
 
@@ -250,11 +255,13 @@ static const char *volatile_call(const cJSON *node)
 			bool known = false;
 			for (const char *const *f = stable_functions; name && *f; f++)
 				known = known || strcmp(*f, name) == 0;
-			if (!known)
-				return name ? name : "?";
+			if (!known) /* no name: pruned (prune_deep) */
+				return name ? name : TOO_DEEP;
 		}
 		if (get(node, "SubLink"))
 			return "a subquery";
+		if (get(node, PRUNED_KEY))
+			return TOO_DEEP;
 	}
 	const cJSON *child;
 	cJSON_ArrayForEach(child, node)
@@ -569,12 +576,17 @@ static bool timeout_value_zero(const cJSON *args)
 	const cJSON *iv = get(c, "ival");
 	if (iv)
 		return !cJSON_IsNumber(get(iv, "ival")) || get(iv, "ival")->valuedouble == 0;
+	/* '0', '0ms', '0.0s' are zero; '0.5s' and '5s' are not. */
 	const char *s = str(get(c, "sval"), "sval");
 	if (!s)
 		return false;
-	while (*s == '0')
-		s++;
-	return !*s || (!isdigit((unsigned char)*s) && s[-1] == '0');
+	bool digit = false;
+	for (; isdigit((unsigned char)*s) || *s == '.'; s++) {
+		if (*s != '0' && *s != '.')
+			return false;
+		digit = digit || *s == '0';
+	}
+	return digit;
 }
 
 /* One parsed statement (the node under "stmt"). */
@@ -726,17 +738,78 @@ static void lint_stmt(lint_state *st, const cJSON *node)
 	}
 }
 
-/* libpg_query's 1-based character position in text as a byte offset. */
+/* The length of the UTF-8 character whose first byte is c, as PostgreSQL's
+ * pg_utf_mblen counts it (by that byte alone, so also in invalid text). */
+static size_t utf8_len(unsigned char c)
+{
+	return (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : (c & 0xF8) == 0xF0 ? 4 : 1;
+}
+
+/* libpg_query's 1-based character position in text as a byte offset,
+ * counting characters as the parser does. */
 static size_t char_pos(const char *text, int pos)
 {
 	size_t off = 0;
-	for (int ch = 1; text[off]; off++) {
-		if (((unsigned char)text[off] & 0xC0) == 0x80)
-			continue;
-		if (ch++ == pos)
-			return off;
-	}
+	for (int ch = 1; text[off] && ch < pos; ch++)
+		for (size_t k = utf8_len((unsigned char)text[off]); k > 0 && text[off]; k--)
+			off++;
 	return off;
+}
+
+/*
+ * cJSON refuses a tree nested deeper than CJSON_NESTING_LIMIT, which a
+ * statement PostgreSQL takes can be (a default of 400 nested function
+ * calls): the parse tree json, with every object or array that would open
+ * past the limit replaced by {"VmigPruned":true}, or NULL when it is not
+ * that deep.  json is libpg_query's, so well formed.
+ */
+#define PRUNE_DEPTH (CJSON_NESTING_LIMIT - 2)
+
+static char *prune_deep(const char *json)
+{
+	int depth = 0, max = 0;
+	for (const char *p = json; *p; p++) {
+		if (*p == '"') {
+			for (p++; *p && *p != '"'; p++)
+				if (*p == '\\' && p[1])
+					p++;
+			if (!*p)
+				break;
+		} else if (*p == '{' || *p == '[') {
+			max = ++depth > max ? depth : max;
+		} else if (*p == '}' || *p == ']') {
+			depth--;
+		}
+	}
+	if (max <= PRUNE_DEPTH)
+		return NULL;
+	vmig_buf b = {0};
+	depth = 0;
+	for (const char *p = json; *p; p++) {
+		if (*p == '"') {
+			const char *q = p;
+			for (q++; *q && *q != '"'; q++)
+				if (*q == '\\' && q[1])
+					q++;
+			size_t n = (size_t)(q - p) + (*q ? 1 : 0);
+			if (depth <= PRUNE_DEPTH)
+				vmig_buf_add(&b, p, n);
+			p += n - 1;
+			if (!*q)
+				break;
+			continue;
+		}
+		if (*p == '{' || *p == '[') {
+			if (depth++ == PRUNE_DEPTH)
+				vmig_buf_puts(&b, "{\"" PRUNED_KEY "\":true}");
+		} else if (*p == '}' || *p == ']') {
+			if (depth-- > PRUNE_DEPTH)
+				continue;
+		}
+		if (depth <= PRUNE_DEPTH)
+			vmig_buf_putc(&b, *p);
+	}
+	return vmig_buf_detach(&b);
 }
 
 static void lint_text(lint_state *st, const char *sql, size_t len)
@@ -745,13 +818,16 @@ static void lint_text(lint_state *st, const char *sql, size_t len)
 	size_t n = 0, err_off = 0;
 	vmig_error serr = {0};
 	if (vmig_pgsplit(sql, len, &stmts, &n, &err_off, &serr)) {
-		finding(st, err_off == VMIG_PGSPLIT_NO_OFFSET ? 0 : err_off, R_SYNTAX,
+		/* No statement is known: the finding's is the section's first token. */
+		size_t off = err_off == VMIG_PGSPLIT_NO_OFFSET || err_off > len ? len : err_off;
+		st->stmt = vmig_pgsplit_skip_blank(sql, off, 0);
+		finding(st, err_off == VMIG_PGSPLIT_NO_OFFSET ? st->stmt : off, R_SYNTAX,
 		        VMIG_LINT_ERROR, "fix the SQL: PostgreSQL will refuse it", "%s", serr.msg);
 		return;
 	}
 	for (size_t i = 0; i < n; i++) {
 		char *text = xstrndup(sql + stmts[i].offset, stmts[i].len);
-		st->stmt = stmts[i].offset;
+		st->base = st->stmt = stmts[i].offset;
 		PgQueryParseResult r = pg_query_parse(text);
 		if (r.error) {
 			size_t off =
@@ -761,7 +837,9 @@ static void lint_text(lint_state *st, const char *sql, size_t len)
 			        "lint-ignore)",
 			        "%s", r.error->message);
 		} else {
-			cJSON *tree = cJSON_Parse(r.parse_tree);
+			char *pruned = prune_deep(r.parse_tree);
+			cJSON *tree = cJSON_Parse(pruned ? pruned : r.parse_tree);
+			free(pruned);
 			if (!tree)
 				vmig_out_of_memory();
 			const cJSON *raw;

@@ -397,7 +397,7 @@ static void lint_stmt(lint_state *st)
 		alter_table(st);
 	} else if (kw(st, 0, "CREATE")) {
 		size_t i = 1;
-		if (kw(st, i, "TEMP") || kw(st, i, "TEMPORARY"))
+		if (kw(st, i, "TEMP") || kw(st, i, "TEMPORARY") || kw(st, i, "VIRTUAL"))
 			i++;
 		if (kw(st, i, "TABLE")) {
 			i++;

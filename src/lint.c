@@ -30,21 +30,50 @@ static bool is_eol(char c)
 	return c == '\n' || c == '\r';
 }
 
-/* The start of the line holding off (a line ends at LF, CRLF or a lone CR). */
-static size_t line_start(const char *sql, size_t off)
+/* Where each line of the section starts (a line ends at LF, CRLF or a lone
+ * CR, as for vmig_revision_line_at), so that a finding's line and the lines
+ * above it are found without reading the text again: huge sections with
+ * many findings stay linear. */
+typedef struct line_index {
+	size_t *start; /* start[0] is 0 */
+	size_t n;
+} line_index;
+
+static line_index index_lines(const char *sql, size_t len)
 {
-	while (off > 0 && !is_eol(sql[off - 1]))
-		off--;
-	return off;
+	line_index li = {0};
+	size_t cap = 0;
+	XGROW(li.start, cap, 1);
+	li.start[li.n++] = 0;
+	for (size_t i = 0; i < len; i++)
+		if (sql[i] == '\n' || (sql[i] == '\r' && (i + 1 >= len || sql[i + 1] != '\n'))) {
+			XGROW(li.start, cap, li.n + 1);
+			li.start[li.n++] = i + 1;
+		}
+	return li;
 }
 
-/* The start of the line before the one starting at start (start > 0). */
-static size_t prev_line_start(const char *sql, size_t start)
+/* The index of the line holding off (the last start at or before it). */
+static size_t line_of(const line_index *li, size_t off)
 {
-	size_t end = start - 1; /* its line end: LF, CR, or the LF of CRLF */
-	if (end > 0 && sql[end] == '\n' && sql[end - 1] == '\r')
-		end--;
-	return line_start(sql, end);
+	size_t lo = 0, hi = li->n; /* start[lo] <= off < start[hi] */
+	while (hi - lo > 1) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (li->start[mid] <= off)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* Where line k's text ends (before its LF, CRLF or CR). */
+static size_t line_end(const char *sql, size_t len, const line_index *li, size_t k)
+{
+	size_t e = k + 1 < li->n ? li->start[k + 1] : len;
+	while (e > li->start[k] && is_eol(sql[e - 1]))
+		e--;
+	return e;
 }
 
 /* The first non-blank byte of the line starting at off, and where the line ends. */
@@ -141,14 +170,15 @@ static void check_ignores(const vmig_driver *d, const char *sql, size_t len,
 
 /* True when an ignore comment in the comment lines directly above the
  * statement at stmt names rule. */
-static bool ignored(const char *sql, size_t len, size_t stmt, const char *rule)
+static bool ignored(const char *sql, size_t len, const line_index *li, size_t stmt,
+                    const char *rule)
 {
-	size_t start = line_start(sql, stmt);
 	size_t rlen = strlen(rule);
-	while (start > 0) {
-		start = prev_line_start(sql, start);
-		size_t eol, names, name, n;
-		size_t at = skip_line_blank(sql, len, start, &eol);
+	for (size_t k = line_of(li, stmt); k > 0; k--) {
+		size_t eol = line_end(sql, len, li, k - 1), names, name, n;
+		size_t at = li->start[k - 1];
+		while (at < eol && is_blank(sql[at]))
+			at++;
 		if (eol - at < 2 || sql[at] != '-' || sql[at + 1] != '-')
 			return false; /* a blank line or SQL ends the comment run */
 		if (!ignore_names(sql, at, eol, &names))
@@ -158,6 +188,20 @@ static bool ignored(const char *sql, size_t len, size_t stmt, const char *rule)
 				return true;
 	}
 	return false;
+}
+
+/* Orders findings by line, then as the driver gave them. */
+typedef struct placed {
+	int line;
+	size_t index;
+} placed;
+
+static int by_line(const void *a, const void *b)
+{
+	const placed *x = a, *y = b;
+	if (x->line != y->line)
+		return x->line < y->line ? -1 : 1;
+	return x->index < y->index ? -1 : x->index > y->index;
 }
 
 int vmig_lint_revision(const vmig_driver *driver, const vmig_revision *rev, vmig_lint_findings *out,
@@ -174,12 +218,14 @@ int vmig_lint_revision(const vmig_driver *driver, const vmig_revision *rev, vmig
 		return rc;
 	}
 	check_ignores(driver, sql, len, &found);
-	size_t first = out->n;
+	line_index li = index_lines(sql, len);
+	placed *keep = xcalloc(found.n ? found.n : 1, sizeof *keep);
+	size_t nkeep = 0;
 	for (size_t i = 0; i < found.n; i++) {
 		vmig_lint_finding *f = &found.items[i];
 		size_t stmt = f->stmt <= len ? f->stmt : len;
 		if (strcmp(f->rule, VMIG_LINT_UNKNOWN_IGNORE) != 0 &&
-		    ignored(sql, len, stmt, f->rule)) {
+		    ignored(sql, len, &li, stmt, f->rule)) {
 			free(f->rule);
 			free(f->message);
 			free(f->safer);
@@ -187,16 +233,17 @@ int vmig_lint_revision(const vmig_driver *driver, const vmig_revision *rev, vmig
 		}
 		f->file = xstrdup(rev->path);
 		f->revision = xstrdup(rev->id);
-		f->line = vmig_revision_line_at(rev, false, f->offset <= len ? f->offset : len);
-		XGROW(out->items, out->cap, out->n + 1);
-		/* In line order, keeping the driver's order on one line. */
-		size_t at = out->n;
-		while (at > first && out->items[at - 1].line > f->line)
-			at--;
-		memmove(&out->items[at + 1], &out->items[at], (out->n - at) * sizeof *out->items);
-		out->items[at] = *f;
-		out->n++;
+		/* vmig_revision_line_at's count, from the index */
+		f->line = rev->up_line + (int)line_of(&li, f->offset <= len ? f->offset : len);
+		keep[nkeep++] = (placed){f->line, i};
 	}
+	/* In line order, keeping the driver's order on one line. */
+	qsort(keep, nkeep, sizeof *keep, by_line);
+	XGROW(out->items, out->cap, out->n + nkeep);
+	for (size_t i = 0; i < nkeep; i++)
+		out->items[out->n++] = found.items[keep[i].index];
+	free(keep);
+	free(li.start);
 	free(found.items);
 	return VMIG_OK;
 }

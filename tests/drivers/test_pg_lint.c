@@ -134,6 +134,9 @@ static const lint_case cases[] = {
     {"SET LOCAL lock_timeout = '1s';\nALTER TABLE t ADD COLUMN a int;\n", T, "lock-timeout", false,
      0},
     {"SET lock_timeout TO 500;\nDROP TABLE t;\n", T, "lock-timeout", false, 0},
+    /* half a second is a timeout, not 0 */
+    {"SET lock_timeout = '0.5s';\nALTER TABLE t ADD COLUMN a int;\n", T, "lock-timeout", false, 0},
+    {"SET lock_timeout = '0ms';\nALTER TABLE t ADD COLUMN a int;\n", T, "lock-timeout", true, 2},
     {"CREATE TABLE t (a int);\nALTER TABLE t ADD COLUMN b int;\n", T, "lock-timeout", false, 0},
     {"ALTER TABLE t VALIDATE CONSTRAINT c;\n", T, "lock-timeout", false, 0},
 };
@@ -251,6 +254,86 @@ static void test_bad_text(void **state)
 	vmig_lint_findings_free(&f);
 }
 
+/* A parse tree deeper than cJSON reads (400 nested calls in a default) is
+ * still linted: what is too deep counts as not known to be stable. */
+static void test_deep_nesting(void **state)
+{
+	(void)state;
+	vmig_buf sql = {0};
+	vmig_buf_puts(&sql, "ALTER TABLE t ADD COLUMN c int DEFAULT ");
+	for (int i = 0; i < 400; i++)
+		vmig_buf_puts(&sql, "lower(");
+	vmig_buf_puts(&sql, "'x'");
+	for (int i = 0; i < 400; i++)
+		vmig_buf_putc(&sql, ')');
+	vmig_buf_puts(&sql, ";\n");
+	vmig_lint_findings f;
+	lint_sql(&vmig_postgres_driver, sql.data, true, &f);
+	const vmig_lint_finding *v = lint_find(&f, "volatile-default");
+	assert_non_null(v);
+	assert_contains(v->message, "nested too deeply");
+	assert_null(lint_find(&f, "syntax-error"));
+	vmig_lint_findings_free(&f);
+	vmig_buf_free(&sql);
+}
+
+/* A scan error's statement is the section's first token, so that an ignore
+ * comment above it works like one above any statement. */
+static void test_scan_error_statement(void **state)
+{
+	(void)state;
+	vmig_lint_findings f = {0};
+	vmig_error err = {0};
+	static const char sql[] = "\t\n  SELECT 'unterminated;\n";
+	assert_int_equal(vmig_postgres_driver.lint(sql, sizeof sql - 1, true, &f, &err), VMIG_OK);
+	assert_int_equal(f.n, 1);
+	assert_string_equal(f.items[0].rule, "syntax-error");
+	assert_int_equal(f.items[0].stmt, 4);
+	assert_true(f.items[0].offset >= f.items[0].stmt);
+	vmig_lint_findings_free(&f);
+	lint_sql(&vmig_postgres_driver, "-- vmig:lint-ignore syntax-error\nSELECT $$x;\n", true,
+	         &f);
+	assert_int_equal(f.n, 0);
+	vmig_lint_findings_free(&f);
+}
+
+static bool utf8_ok(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	while (*p) {
+		size_t k = *p < 0x80 ? 0 : (*p & 0xE0) == 0xC0 ? 1 : (*p & 0xF0) == 0xE0 ? 2 : 3;
+		if (*p >= 0x80 && (*p & 0xC0) == 0x80)
+			return false;
+		for (p++; k > 0; k--, p++)
+			if ((*p & 0xC0) != 0x80)
+				return false;
+	}
+	return true;
+}
+
+/* Messages are UTF-8: the parser quotes half a character after a number
+ * ("trailing junk"), and a long message is not cut inside one. */
+static void test_messages_utf8(void **state)
+{
+	(void)state;
+	vmig_lint_findings f;
+	lint_sql(&vmig_postgres_driver, "SELECT 9\xe0\xbc\xb0;\n", true, &f);
+	const vmig_lint_finding *s = lint_find(&f, "syntax-error");
+	assert_non_null(s);
+	assert_true(utf8_ok(s->message));
+	assert_contains(s->message, "\\xe0");
+	vmig_lint_findings_free(&f);
+
+	char name[1100];
+	memset(name, 'a', 1022);
+	strcpy(name + 1022, "\xc3\xa9tail");
+	memset(&f, 0, sizeof f);
+	vmig_lint_add(&f, 0, 0, "drop-table", VMIG_LINT_WARNING, "x", "%s", name);
+	assert_true(utf8_ok(f.items[0].message));
+	assert_int_equal(strlen(f.items[0].message), 1022);
+	vmig_lint_findings_free(&f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -259,6 +342,9 @@ int main(void)
 	    cmocka_unit_test(test_ignore_comments),
 	    cmocka_unit_test(test_severity_and_names),
 	    cmocka_unit_test(test_bad_text),
+	    cmocka_unit_test(test_deep_nesting),
+	    cmocka_unit_test(test_scan_error_statement),
+	    cmocka_unit_test(test_messages_utf8),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
