@@ -16,7 +16,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
 build=$1
 seconds=${2:-${VMIG_FUZZ_SECONDS:-40}}
-targets="revision url pgsplit sqlite_split config alembic targets"
+targets="revision url pgsplit sqlite_split config alembic targets lint"
 
 dict_of() {
 	case $1 in

@@ -1,0 +1,1 @@
+pALTER TABLE users ADD COLUMN nickname text;\r\n-- vmig:lint-ignore rename-column\r\nALTER TABLE users\r\n  RENAME COLUMN nick TO nickname;\r\nCREATE INDEX ON "schéma"."tâble" ("cölumn");\r\n

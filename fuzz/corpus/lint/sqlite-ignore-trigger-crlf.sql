@@ -1,0 +1,2 @@
+q-- vmig:lint-ignore add-column-unique
+ALTER TABLE t ADD COLUMN "x""y" TEXT UNIQUE; /* c */ CREATE TRIGGER tr AFTER INSERT ON t BEGIN UPDATE t SET a = 1; END;\r\n-- vmig:lint-ignore nope\r\nALTER TABLE t DROP x;\r\n

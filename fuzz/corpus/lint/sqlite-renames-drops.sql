@@ -1,0 +1,9 @@
+qCREATE TABLE IF NOT EXISTS main."notes" (id INTEGER PRIMARY KEY, body TEXT);
+ALTER TABLE notes ADD COLUMN tag TEXT NOT NULL;
+ALTER TABLE [old table] RENAME TO `new table`;
+ALTER TABLE users RENAME COLUMN name TO full_name;
+ALTER TABLE users DROP COLUMN legacy;
+DROP TABLE IF EXISTS sessions;
+PRAGMA foreign_keys = OFF;
+BEGIN;
+COMMIT;
