@@ -11,6 +11,10 @@
  *   gen dbmate N DIR                the linear history's N revisions as dbmate
  *                                   migration files (bench/run.sh runs dbmate
  *                                   beside vmig when it is installed)
+ *   gen readall DIR                 reads every file in DIR and does nothing
+ *                                   else: the floor of a no-op `vmig up`'s
+ *                                   file reading (one open, read and close
+ *                                   per file, as vmig does)
  *
  * Revision k (1..N) creates table tk and drops it on the way down.  Ids are
  * 12 hex digits derived from k, so every run writes the same files, but
@@ -38,10 +42,14 @@
  *                     the tables; sqlite (no functions): five triggers,
  *                     five indexes
  */
+#define _POSIX_C_SOURCE 200809L
+#include <dirent.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static void usage(void)
 {
@@ -49,7 +57,8 @@ static void usage(void)
 	      "       gen sql N\n"
 	      "       gen sql-book N\n"
 	      "       gen schema pg|sqlite DIR\n"
-	      "       gen dbmate N DIR\n",
+	      "       gen dbmate N DIR\n"
+	      "       gen readall DIR\n",
 	      stderr);
 	exit(2);
 }
@@ -308,12 +317,37 @@ static void write_dbmate(const char *dir, long n)
 	}
 }
 
+/* Reads each file of dir into one buffer, by name relative to the folder. */
+static void read_all(const char *dir)
+{
+	static char buf[65536];
+	DIR *d = opendir(dir);
+	int dfd = d ? dirfd(d) : -1;
+	if (!d) {
+		perror(dir);
+		exit(1);
+	}
+	for (struct dirent *e; (e = readdir(d)) != NULL;) {
+		if (e->d_name[0] == '.')
+			continue;
+		int fd = openat(dfd, e->d_name, O_RDONLY | O_CLOEXEC);
+		if (fd < 0 || read(fd, buf, sizeof buf) < 0) {
+			perror(e->d_name);
+			exit(1);
+		}
+		close(fd);
+	}
+	closedir(d);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 5 && strcmp(argv[1], "tree") == 0) {
 		tree(argv[2], parse_count(argv[3]), argv[4]);
 	} else if (argc == 4 && strcmp(argv[1], "dbmate") == 0) {
 		write_dbmate(argv[3], parse_count(argv[2]));
+	} else if (argc == 3 && strcmp(argv[1], "readall") == 0) {
+		read_all(argv[2]);
 	} else if (argc == 4 && strcmp(argv[1], "schema") == 0) {
 		schema(argv[2], argv[3]);
 	} else if (argc == 3 && strcmp(argv[1], "sql") == 0) {

@@ -199,6 +199,7 @@ done
 hf sqlite-noop --warmup 3 --runs 30 "$(q "$vmig") -d $(sqlite_url head.db) --dir linear-1k up"
 hf sqlite-select1 --warmup 3 --runs 30 "sqlite3 head.db 'SELECT 1'"
 hf sqlite-select-version --warmup 3 --runs 30 "sqlite3 head.db 'SELECT revision FROM vmig_version'"
+hf read-files --warmup 3 --runs 30 "$(q "$gen") readall linear-1k"
 
 section "SQLite, 1,000 revisions (linear)"
 timed sqlite-up "vmig up from empty, per-revision transactions"
@@ -211,6 +212,10 @@ timed sqlite-select1 "floor: sqlite3 'SELECT 1' on the migrated database"
 timed sqlite-select-version "floor: sqlite3 'SELECT revision FROM vmig_version' (loads the schema)"
 ratio "no-op up / SELECT 1 floor" sqlite-noop sqlite-select1 3
 ratio "no-op up / SELECT revision floor" sqlite-noop sqlite-select-version
+timed read-files "floor: reading the 1,000 files, nothing else (gen readall)"
+mean[noop-floor]=$(awk "BEGIN { print ${mean[sqlite-select-version]} + ${mean[read-files]} }")
+row "floor: SELECT revision + reading the files (the two above)" "$(ms "${mean[noop-floor]}")" "" "" ""
+ratio "no-op up / SELECT revision + reading the files" sqlite-noop noop-floor
 ratio "single-transaction up / one-transaction floor" sqlite-up-single sqlite-floor-one 2
 ratio "per-revision up / per-revision floor" sqlite-up sqlite-floor-per
 ratio "per-revision up / per-revision floor with vmig's pragmas" sqlite-up sqlite-floor-per-tuned
@@ -259,6 +264,7 @@ else
 		"$(q "$vmig") -d $(q "$bench_url") --dir linear-1k up --single-transaction"
 	hf pg-floor-auto --prepare "$fresh" --warmup 1 --runs 5 "$psql_bench -f plain.sql"
 	hf pg-floor-one --prepare "$fresh" --warmup 1 --runs 5 "$psql_bench -1 -f plain.sql"
+	hf pg-floor-per --prepare "$fresh" --warmup 1 --runs 5 "$psql_bench -f per-rev.sql"
 	psql -X -q -v ON_ERROR_STOP=1 -d "$admin_url" -c 'DROP DATABASE IF EXISTS vmig_bench' \
 		-c 'CREATE DATABASE vmig_bench' >/dev/null 2>&1 || die "cannot create vmig_bench"
 	"$vmig" -q -d "$bench_url" --dir linear-1k up || die "vmig up on PostgreSQL failed"
@@ -271,10 +277,13 @@ else
 	timed pg-noop "vmig up at head (no-op)"
 	timed pg-floor-auto "floor: psql -f, the 1,000 CREATEs in autocommit"
 	timed pg-floor-one "floor: psql -1 -f, the same in one transaction"
+	timed pg-floor-per "floor: psql -f, one transaction + bookkeeping row per revision"
 	timed pg-select1 "floor: psql -c 'SELECT 1'"
 	ratio "no-op up / SELECT 1 floor" pg-noop pg-select1 1
 	ratio "single-transaction up / one-transaction floor" pg-up-single pg-floor-one 1.1
 	ratio "per-revision up / autocommit floor" pg-up pg-floor-auto 1.1
+	ratio "per-revision up / per-revision floor" pg-up pg-floor-per
+	ratio "per-revision up / one-transaction floor" pg-up pg-floor-one
 fi
 
 # ---- the table -----------------------------------------------------------
