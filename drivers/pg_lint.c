@@ -41,20 +41,33 @@
 #define R_DROP_TABLE    "drop-table"
 #define R_SEVERAL       "transaction-off-several-statements"
 #define R_LOCK_TIMEOUT  "lock-timeout"
+#define R_DROP_DATABASE "drop-database"
+#define R_TRUNCATE      "truncate"
+#define R_DETACH        "detach-partition-not-concurrent"
+#define R_ENUM_USED     "enum-value-used-in-transaction"
+#define R_DROP_NOT_NULL "drop-not-null"
+#define R_SET_LOCAL     "set-local-outside-transaction"
+#define R_REFRESH       "refresh-not-concurrent"
 
 /* What stands for a part of a parse tree too deep for cJSON (prune_deep). */
 #define PRUNED_KEY "VmigPruned"
 #define TOO_DEEP   "an expression nested too deeply to check"
 
 const char *const vmig_pg_lint_rules[] = {
-    R_SYNTAX,       R_NEEDS_TXN_OFF, R_TXN_CONTROL, R_INDEX,    R_BUILDS_INDEX, R_COLUMN_TYPE,
-    R_REWRITE,      R_SET_NOT_NULL,  R_NOT_VALID,   R_VOLATILE, R_NOT_NULL,     R_RENAME_COLUMN,
-    R_RENAME_TABLE, R_DROP_COLUMN,   R_DROP_TABLE,  R_SEVERAL,  R_LOCK_TIMEOUT, NULL,
+    R_SYNTAX,      R_NEEDS_TXN_OFF, R_TXN_CONTROL,   R_INDEX,       R_BUILDS_INDEX,
+    R_COLUMN_TYPE, R_REWRITE,       R_SET_NOT_NULL,  R_NOT_VALID,   R_VOLATILE,
+    R_NOT_NULL,    R_RENAME_COLUMN, R_RENAME_TABLE,  R_DROP_COLUMN, R_DROP_TABLE,
+    R_SEVERAL,     R_LOCK_TIMEOUT,  R_DROP_DATABASE, R_TRUNCATE,    R_DETACH,
+    R_ENUM_USED,   R_DROP_NOT_NULL, R_SET_LOCAL,     R_REFRESH,     NULL,
 };
 
 #define SAFER_TXN_OFF                                                                              \
 	"put it in a revision of its own with `-- vmig:transaction off` (and IF NOT EXISTS / "     \
 	"IF EXISTS, so that a rerun after a failure works)"
+#define SAFER_TXN_OFF_INDEX                                                                        \
+	"put it in a revision of its own with `-- vmig:transaction off`, after DROP INDEX "        \
+	"CONCURRENTLY IF EXISTS of the same name (a failed build leaves an INVALID index, which "  \
+	"IF NOT EXISTS would skip on a rerun)"
 #define SAFER_INDEX                                                                                \
 	"CREATE INDEX CONCURRENTLY (DROP INDEX CONCURRENTLY, REINDEX ... CONCURRENTLY) in a "      \
 	"revision of its own with `-- vmig:transaction off`"
@@ -87,7 +100,12 @@ typedef struct lint_state {
 	bool lock_reported; /* the lock-timeout finding is made once */
 	size_t units;       /* statements that count as steps (transaction off) */
 	size_t first_unit;
-	int txn_depth; /* inside BEGIN ... COMMIT of a transaction-off section */
+	int txn_depth;        /* inside BEGIN ... COMMIT of a transaction-off section */
+	bool rerunnable;      /* every step so far can be run again (transaction off) */
+	char **dropped_index; /* DROP INDEX ... IF EXISTS names (transaction off) */
+	size_t ndropped, capdropped;
+	char **enum_vals; /* values ALTER TYPE ... ADD VALUE added (transactional) */
+	size_t nenum, capenum;
 	/* the statement at hand */
 	size_t base; /* where the text given to the parser starts (its locations count from it) */
 	size_t stmt;
@@ -176,22 +194,52 @@ static void finding(lint_state *st, size_t offset, const char *rule, enum vmig_l
 	vmig_lint_add(st->out, offset, st->stmt, rule, sev, safer, "%s", msg);
 }
 
-/* The lock-timeout rule: called for each statement that takes a lock that
- * blocks reads or writes of an existing table while it waits for it. */
-static void strong_lock(lint_state *st, const char *what, const char *table, const char *lock)
+/* Table lock modes that matter here, weakest first (PostgreSQL's names). */
+enum lock_mode {
+	LOCK_NONE,
+	LOCK_SHARE_UPDATE_EXCLUSIVE,
+	LOCK_SHARE,
+	LOCK_SHARE_ROW_EXCLUSIVE,
+	LOCK_EXCLUSIVE,
+	LOCK_ACCESS_EXCLUSIVE
+};
+
+static const char *lock_name(enum lock_mode m)
 {
-	if (st->lock_timeout || st->lock_reported)
+	switch (m) {
+	case LOCK_SHARE_UPDATE_EXCLUSIVE:
+		return "a SHARE UPDATE EXCLUSIVE";
+	case LOCK_SHARE:
+		return "a SHARE";
+	case LOCK_SHARE_ROW_EXCLUSIVE:
+		return "a SHARE ROW EXCLUSIVE";
+	case LOCK_EXCLUSIVE:
+		return "an EXCLUSIVE";
+	case LOCK_ACCESS_EXCLUSIVE:
+		return "an ACCESS EXCLUSIVE";
+	case LOCK_NONE:
+		break;
+	}
+	return "a";
+}
+
+/* The lock-timeout rule: called for each statement that takes a lock that
+ * blocks reads or writes of an existing table while it waits for it (SHARE
+ * or stronger; SHARE UPDATE EXCLUSIVE blocks neither). */
+static void strong_lock(lint_state *st, const char *what, const char *table, enum lock_mode lock)
+{
+	if (st->lock_timeout || st->lock_reported || lock < LOCK_SHARE)
 		return;
 	st->lock_reported = true;
-	finding(
-	    st, st->stmt, R_LOCK_TIMEOUT, VMIG_LINT_WARNING,
-	    st->transactional
-	        ? "SET LOCAL lock_timeout = '5s'; before it in this revision (and retry on "
-	          "failure)"
-	        : "SET lock_timeout = '5s'; before it in this revision (and retry on failure)",
-	    "%s takes an %s lock on \"%s\" with no lock_timeout set before it in this "
-	    "revision: while it waits behind a long query, every query on \"%s\" waits behind it",
-	    what, lock, table, table);
+	finding(st, st->stmt, R_LOCK_TIMEOUT, VMIG_LINT_WARNING,
+	        st->transactional
+	            ? "SET LOCAL lock_timeout = '5s'; before it in this revision (and retry on "
+	              "failure)"
+	            : "SET lock_timeout = '5s'; before it in this revision (and retry on failure)",
+	        "%s takes %s lock on \"%s\" with no lock_timeout set before it in this "
+	        "revision: while it waits behind a long query, every %s \"%s\" waits behind it",
+	        what, lock_name(lock), table,
+	        lock == LOCK_ACCESS_EXCLUSIVE ? "query on" : "write to", table);
 }
 
 /* The last name of a qualified name list ([{"String":{"sval":...}}...]). */
@@ -404,13 +452,63 @@ static bool has_string(char **v, size_t n, const char *s)
 	return false;
 }
 
+/* The lock an ALTER TABLE subcommand takes on its table (PostgreSQL's
+ * ALTER TABLE page; ACCESS EXCLUSIVE unless it says otherwise). */
+static enum lock_mode cmd_lock(const cJSON *cmd)
+{
+	static const char *const share_update_exclusive[] = {
+	    "AT_SetStatistics",   "AT_SetOptions",
+	    "AT_ResetOptions",    "AT_SetRelOptions",
+	    "AT_ResetRelOptions", "AT_ValidateConstraint",
+	    "AT_ClusterOn",       "AT_DropCluster",
+	    "AT_AttachPartition", NULL,
+	};
+	static const char *const share_row_exclusive[] = {
+	    "AT_EnableTrig",     "AT_EnableAlwaysTrig", "AT_EnableReplicaTrig",
+	    "AT_DisableTrig",    "AT_EnableTrigAll",    "AT_DisableTrigAll",
+	    "AT_EnableTrigUser", "AT_DisableTrigUser",  NULL,
+	};
+	const char *sub = str(cmd, "subtype");
+	for (const char *const *p = share_update_exclusive; *p; p++)
+		if (is(sub, *p))
+			return LOCK_SHARE_UPDATE_EXCLUSIVE;
+	for (const char *const *p = share_row_exclusive; *p; p++)
+		if (is(sub, *p))
+			return LOCK_SHARE_ROW_EXCLUSIVE;
+	if (is(sub, "AT_DetachPartition") &&
+	    flag(get(get(cmd, "def"), "PartitionCmd"), "concurrent"))
+		return LOCK_SHARE_UPDATE_EXCLUSIVE;
+	if (is(sub, "AT_AddConstraint") &&
+	    is(str(get(get(cmd, "def"), "Constraint"), "contype"), "CONSTR_FOREIGN"))
+		return LOCK_SHARE_ROW_EXCLUSIVE;
+	return LOCK_ACCESS_EXCLUSIVE;
+}
+
+/* A foreign key takes SHARE ROW EXCLUSIVE on the table it references. */
+static void fk_target(lint_state *st, const cJSON *con, const char *what)
+{
+	const cJSON *pk = get(con, "pktable");
+	if (!is(str(con, "contype"), "CONSTR_FOREIGN") || !pk || !existing(st, pk))
+		return;
+	char *t = rel_text(pk);
+	strong_lock(st, what, t, LOCK_SHARE_ROW_EXCLUSIVE);
+	free(t);
+}
+
+/* The foreign keys of a column definition's constraints. */
+static void column_fks(lint_state *st, const cJSON *coldef, const char *what)
+{
+	const cJSON *c;
+	cJSON_ArrayForEach(c, get(coldef, "constraints")) fk_target(st, get(c, "Constraint"), what);
+}
+
 static void alter_table(lint_state *st, const cJSON *stmt)
 {
 	const cJSON *rel = get(stmt, "relation"), *item;
 	char *table = rel_text(rel);
 	bool is_table = is(str(stmt, "objtype"), "OBJECT_TABLE");
 	bool exists = existing(st, rel);
-	bool locks = false;
+	enum lock_mode lock = LOCK_NONE;
 	cJSON_ArrayForEach(item, get(stmt, "cmds"))
 	{
 		const cJSON *cmd = get(item, "AlterTableCmd");
@@ -441,11 +539,47 @@ static void alter_table(lint_state *st, const cJSON *stmt)
 			free(key);
 			continue;
 		}
-		if (!is(sub, "AT_SetStatistics") && !is(sub, "AT_SetOptions") &&
-		    !is(sub, "AT_ResetOptions"))
-			locks = true;
+		enum lock_mode m = cmd_lock(cmd);
+		lock = m > lock ? m : lock;
+		/* on an existing table the lock on it is reported below */
+		if (!exists && is(sub, "AT_AddConstraint"))
+			fk_target(st, get(def, "Constraint"), "ALTER TABLE ... ADD FOREIGN KEY");
+		if (!exists && is(sub, "AT_AddColumn"))
+			column_fks(st, get(def, "ColumnDef"), "ALTER TABLE ... REFERENCES");
+		if (is(sub, "AT_AttachPartition")) {
+			/* SHARE UPDATE EXCLUSIVE on the parent (PostgreSQL 12+), ACCESS
+			 * EXCLUSIVE on the table attached */
+			const cJSON *part = get(get(def, "PartitionCmd"), "name");
+			if (part && existing(st, part)) {
+				char *p = rel_text(part);
+				strong_lock(st, "ATTACH PARTITION", p, LOCK_ACCESS_EXCLUSIVE);
+				free(p);
+			}
+		}
 		if (!exists || !is_table)
 			continue;
+		if (is(sub, "AT_DetachPartition")) {
+			const cJSON *part = get(get(def, "PartitionCmd"), "name");
+			char *p = rel_text(part);
+			finding(st, st->stmt, R_DETACH, VMIG_LINT_WARNING,
+			        "ALTER TABLE ... DETACH PARTITION ... CONCURRENTLY (PostgreSQL "
+			        "14+) in a "
+			        "revision of its own with `-- vmig:transaction off`",
+			        "DETACH PARTITION \"%s\" without CONCURRENTLY takes an ACCESS "
+			        "EXCLUSIVE "
+			        "lock on \"%s\", blocking every query on it",
+			        p, table);
+			free(p);
+		} else if (is(sub, "AT_DropNotNull")) {
+			finding(
+			    st, st->stmt, R_DROP_NOT_NULL, VMIG_LINT_WARNING,
+			    "first deploy code that handles NULL in the column (reads and writes), "
+			    "then drop NOT NULL in a later release",
+			    "DROP NOT NULL on \"%s\".\"%s\": the running release may assume it "
+			    "is never NULL, and during a rolling deploy new code may write NULLs "
+			    "that old code reads",
+			    table, col ? col : "?");
+		}
 		if (is(sub, "AT_AddColumn")) {
 			add_column(st, cmd, table);
 		} else if (is(sub, "AT_AlterColumnType")) {
@@ -500,8 +634,8 @@ static void alter_table(lint_state *st, const cJSON *stmt)
 			        table);
 		}
 	}
-	if (locks && exists && is_table)
-		strong_lock(st, "ALTER TABLE", table, "ACCESS EXCLUSIVE");
+	if (exists && is_table)
+		strong_lock(st, "ALTER TABLE", table, lock);
 	free(table);
 }
 
@@ -547,7 +681,7 @@ static void drop(lint_state *st, const cJSON *stmt)
 				    "DROP TABLE \"%s\" breaks the running release if it still uses "
 				    "the table",
 				    name);
-				strong_lock(st, "DROP TABLE", name, "ACCESS EXCLUSIVE");
+				strong_lock(st, "DROP TABLE", name, LOCK_ACCESS_EXCLUSIVE);
 			}
 		} else if (is(type, "OBJECT_INDEX") && !concurrent &&
 		           !has_string(st->created_index, st->nindex, bare)) {
@@ -555,7 +689,7 @@ static void drop(lint_state *st, const cJSON *stmt)
 			        "DROP INDEX \"%s\" without CONCURRENTLY blocks reads and writes of "
 			        "its table while it waits for its lock",
 			        name);
-			strong_lock(st, "DROP INDEX", name, "ACCESS EXCLUSIVE");
+			strong_lock(st, "DROP INDEX", name, LOCK_ACCESS_EXCLUSIVE);
 		}
 		free(name);
 	}
@@ -589,12 +723,127 @@ static bool timeout_value_zero(const cJSON *args)
 	return digit;
 }
 
+static void add_string(char ***v, size_t *n, size_t *cap, const char *s)
+{
+	XGROW(*v, *cap, *n + 1);
+	(*v)[(*n)++] = xstrdup(s);
+}
+
+static void free_strings(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+/* The first string constant in node that is one of vals, or NULL. */
+static const cJSON *uses_value(const cJSON *node, char **vals, size_t n)
+{
+	if (!node)
+		return NULL;
+	if (cJSON_IsObject(node)) {
+		const cJSON *c = get(node, "A_Const");
+		const char *v = str(get(c, "sval"), "sval");
+		if (v && has_string(vals, n, v))
+			return c;
+	}
+	const cJSON *child;
+	cJSON_ArrayForEach(child, node)
+	{
+		const cJSON *u = uses_value(child, vals, n);
+		if (u)
+			return u;
+	}
+	return NULL;
+}
+
+/* Whether a step of a transaction-off revision can be run again after a
+ * later step failed: IF [NOT] EXISTS forms and steps that are idempotent.
+ * CREATE INDEX CONCURRENTLY IF NOT EXISTS is not enough: a failed build
+ * leaves an INVALID index that the rerun would skip, so it needs a DROP
+ * INDEX ... IF EXISTS of the same name before it. */
+static bool rerunnable(lint_state *st, const cJSON *node)
+{
+	const cJSON *s;
+	if ((s = get(node, "DropStmt"))) {
+		if (!flag(s, "missing_ok"))
+			return false;
+		if (is(str(s, "removeType"), "OBJECT_INDEX")) {
+			const cJSON *obj;
+			cJSON_ArrayForEach(obj, get(s, "objects"))
+			{
+				const char *name = last_name(get(get(obj, "List"), "items"));
+				if (name)
+					add_string(&st->dropped_index, &st->ndropped,
+					           &st->capdropped, name);
+			}
+		}
+		return true;
+	}
+	if ((s = get(node, "IndexStmt"))) {
+		const char *idx = str(s, "idxname");
+		if (flag(s, "concurrent"))
+			return idx && has_string(st->dropped_index, st->ndropped, idx);
+		return flag(s, "if_not_exists");
+	}
+	if ((s = get(node, "CreateStmt")) || (s = get(node, "CreateTableAsStmt")) ||
+	    (s = get(node, "CreateSeqStmt")) || (s = get(node, "CreateExtensionStmt")) ||
+	    (s = get(node, "CreateSchemaStmt")))
+		return flag(s, "if_not_exists");
+	if ((s = get(node, "AlterEnumStmt")))
+		return flag(s, "skipIfNewValExists");
+	if (get(node, "VacuumStmt") || get(node, "SelectStmt"))
+		return true;
+	if ((s = get(node, "AlterTableStmt"))) {
+		static const char *const idempotent[] = {
+		    "AT_ColumnDefault", "AT_SetNotNull",      "AT_DropNotNull",
+		    "AT_SetStatistics", "AT_SetOptions",      "AT_ResetOptions",
+		    "AT_SetRelOptions", "AT_ResetRelOptions", "AT_ValidateConstraint",
+		    "AT_SetLogged",     "AT_SetUnLogged",     NULL,
+		};
+		const cJSON *item;
+		cJSON_ArrayForEach(item, get(s, "cmds"))
+		{
+			const cJSON *cmd = get(item, "AlterTableCmd");
+			const char *sub = str(cmd, "subtype");
+			bool ok = (is(sub, "AT_AddColumn") || is(sub, "AT_DropColumn") ||
+			           is(sub, "AT_DropConstraint")) &&
+			          flag(cmd, "missing_ok");
+			for (const char *const *p = idempotent; !ok && *p; p++)
+				ok = is(sub, *p);
+			if (!ok)
+				return false;
+		}
+		return true;
+	}
+	return false;
+}
+
 /* One parsed statement (the node under "stmt"). */
 static void lint_stmt(lint_state *st, const cJSON *node)
 {
 	const cJSON *s;
+	if (st->nenum > 0 && !get(node, "AlterEnumStmt")) {
+		const cJSON *u = uses_value(node, st->enum_vals, st->nenum);
+		if (u)
+			finding(
+			    st, at(st, u), R_ENUM_USED, VMIG_LINT_ERROR,
+			    "add the value in a revision of its own, and use it in a later one",
+			    "'%s' is an enum value that ALTER TYPE ... ADD VALUE added earlier in "
+			    "this transaction: PostgreSQL 12+ refuses to use it before the "
+			    "transaction commits (\"unsafe use of new value\")",
+			    str(get(u, "sval"), "sval"));
+	}
 	if ((s = get(node, "VariableSetStmt"))) {
-		if (is(str(s, "name"), "lock_timeout"))
+		bool no_effect = flag(s, "is_local") && !st->transactional && st->txn_depth == 0;
+		if (no_effect)
+			finding(st, st->stmt, R_SET_LOCAL, VMIG_LINT_WARNING,
+			        "SET (for the session) in a `transaction off` revision, or a "
+			        "transactional revision",
+			        "SET LOCAL %s outside a transaction has no effect (PostgreSQL only "
+			        "warns), and this revision runs without one",
+			        str(s, "name") ? str(s, "name") : "");
+		else if (is(str(s, "name"), "lock_timeout"))
 			st->lock_timeout = is(str(s, "kind"), "VAR_SET_VALUE") &&
 			                   !timeout_value_zero(get(s, "args"));
 		return;
@@ -622,11 +871,36 @@ static void lint_stmt(lint_state *st, const cJSON *node)
 	}
 	if (!st->transactional && st->txn_depth == 0 && st->units++ == 0)
 		st->first_unit = st->stmt;
+	if (!st->transactional && !rerunnable(st, node))
+		st->rerunnable = false;
 
 	if ((s = get(node, "CreateStmt"))) {
-		const cJSON *rel = get(s, "relation");
+		const cJSON *rel = get(s, "relation"), *e;
 		add_rel(&st->created, &st->ncreated, &st->capcreated, str(rel, "schemaname"),
 		        str(rel, "relname"));
+		cJSON_ArrayForEach(e, get(s, "tableElts"))
+		{
+			column_fks(st, get(e, "ColumnDef"), "CREATE TABLE ... REFERENCES");
+			fk_target(st, get(e, "Constraint"), "CREATE TABLE ... REFERENCES");
+		}
+	} else if ((s = get(node, "AlterEnumStmt"))) {
+		if (st->transactional && str(s, "newVal") && !str(s, "oldVal"))
+			add_string(&st->enum_vals, &st->nenum, &st->capenum, str(s, "newVal"));
+	} else if ((s = get(node, "RefreshMatViewStmt"))) {
+		const cJSON *rel = get(s, "relation");
+		if (!flag(s, "concurrent") && existing(st, rel)) {
+			char *view = rel_text(rel);
+			finding(
+			    st, st->stmt, R_REFRESH, VMIG_LINT_WARNING,
+			    "REFRESH MATERIALIZED VIEW CONCURRENTLY (it needs a unique index on "
+			    "plain columns of the view, with no WHERE; it may run in a "
+			    "transaction)",
+			    "REFRESH MATERIALIZED VIEW \"%s\" without CONCURRENTLY blocks every "
+			    "read of it until the refresh ends",
+			    view);
+			strong_lock(st, "REFRESH MATERIALIZED VIEW", view, LOCK_ACCESS_EXCLUSIVE);
+			free(view);
+		}
 	} else if ((s = get(node, "CreateTableAsStmt"))) {
 		const cJSON *rel = get(get(s, "into"), "rel");
 		add_rel(&st->created, &st->ncreated, &st->capcreated, str(rel, "schemaname"),
@@ -641,7 +915,8 @@ static void lint_stmt(lint_state *st, const cJSON *node)
 		if (flag(s, "concurrent")) {
 			if (st->transactional)
 				finding(
-				    st, st->stmt, R_NEEDS_TXN_OFF, VMIG_LINT_ERROR, SAFER_TXN_OFF,
+				    st, st->stmt, R_NEEDS_TXN_OFF, VMIG_LINT_ERROR,
+				    SAFER_TXN_OFF_INDEX,
 				    "CREATE INDEX CONCURRENTLY cannot run inside a transaction, "
 				    "and this revision runs in one");
 		} else if (existing(st, rel)) {
@@ -650,7 +925,7 @@ static void lint_stmt(lint_state *st, const cJSON *node)
 			        "CREATE INDEX on existing table \"%s\" without CONCURRENTLY blocks "
 			        "writes to it while the index builds",
 			        table);
-			strong_lock(st, "CREATE INDEX", table, "SHARE");
+			strong_lock(st, "CREATE INDEX", table, LOCK_SHARE);
 			free(table);
 		}
 	} else if ((s = get(node, "AlterTableStmt"))) {
@@ -674,7 +949,7 @@ static void lint_stmt(lint_state *st, const cJSON *node)
 			        "RENAME COLUMN \"%s\" of \"%s\" breaks the running release, which "
 			        "still uses the old name",
 			        str(s, "subname") ? str(s, "subname") : "?", table);
-			strong_lock(st, "RENAME COLUMN", table, "ACCESS EXCLUSIVE");
+			strong_lock(st, "RENAME COLUMN", table, LOCK_ACCESS_EXCLUSIVE);
 		} else if (whole) {
 			finding(
 			    st, st->stmt, R_RENAME_TABLE, VMIG_LINT_WARNING,
@@ -683,7 +958,7 @@ static void lint_stmt(lint_state *st, const cJSON *node)
 			    "renaming \"%s\" to \"%s\" breaks the running release, which still "
 			    "uses the old name",
 			    table, str(s, "newname") ? str(s, "newname") : "?");
-			strong_lock(st, "RENAME", table, "ACCESS EXCLUSIVE");
+			strong_lock(st, "RENAME", table, LOCK_ACCESS_EXCLUSIVE);
 		}
 		free(table);
 	} else if ((s = get(node, "ReindexStmt"))) {
@@ -694,10 +969,24 @@ static void lint_stmt(lint_state *st, const cJSON *node)
 				        "REINDEX CONCURRENTLY cannot run inside a transaction, and "
 				        "this revision runs in one");
 		} else {
-			finding(
-			    st, st->stmt, R_INDEX, VMIG_LINT_WARNING, SAFER_INDEX,
-			    "REINDEX without CONCURRENTLY blocks writes to the table (and reads "
-			    "through the index) while it rebuilds");
+			const cJSON *rel = get(s, "relation");
+			bool index = is(str(s, "kind"), "REINDEX_OBJECT_INDEX");
+			bool fresh =
+			    rel &&
+			    (index ? has_string(st->created_index, st->nindex,
+			                        str(rel, "relname") ? str(rel, "relname") : "")
+			           : !existing(st, rel));
+			if (!fresh) {
+				finding(
+				    st, st->stmt, R_INDEX, VMIG_LINT_WARNING, SAFER_INDEX,
+				    "REINDEX without CONCURRENTLY blocks writes to the table (and "
+				    "reads through the index) while it rebuilds");
+				char *name = rel ? rel_text(rel)
+				                 : xstrdup(str(s, "name") ? str(s, "name") : "?");
+				/* SHARE on the table, ACCESS EXCLUSIVE on each index rebuilt */
+				strong_lock(st, "REINDEX", name, LOCK_SHARE);
+				free(name);
+			}
 		}
 	} else if ((s = get(node, "VacuumStmt"))) {
 		if (flag(s, "is_vacuumcmd") && st->transactional)
@@ -713,9 +1002,19 @@ static void lint_stmt(lint_state *st, const cJSON *node)
 		finding(st, st->stmt, R_REWRITE, VMIG_LINT_WARNING,
 		        "do it in a maintenance window, or use an online repack tool",
 		        "CLUSTER rewrites the table under an ACCESS EXCLUSIVE lock");
-	} else if (get(node, "CreatedbStmt") || get(node, "DropdbStmt") ||
-	           get(node, "AlterSystemStmt") || get(node, "CreateTableSpaceStmt") ||
-	           get(node, "DropTableSpaceStmt")) {
+	} else if ((s = get(node, "DropdbStmt"))) {
+		if (st->transactional)
+			finding(
+			    st, st->stmt, R_NEEDS_TXN_OFF, VMIG_LINT_ERROR, SAFER_TXN_OFF,
+			    "DROP DATABASE cannot run inside a transaction, and this revision runs "
+			    "in one");
+		finding(st, st->stmt, R_DROP_DATABASE, VMIG_LINT_WARNING,
+		        "drop databases by hand, outside migrations",
+		        "DROP DATABASE \"%s\" in a migration: it destroys a whole database, and "
+		        "cannot be undone",
+		        str(s, "dbname") ? str(s, "dbname") : "?");
+	} else if (get(node, "CreatedbStmt") || get(node, "AlterSystemStmt") ||
+	           get(node, "CreateTableSpaceStmt") || get(node, "DropTableSpaceStmt")) {
 		if (st->transactional)
 			finding(st, st->stmt, R_NEEDS_TXN_OFF, VMIG_LINT_ERROR, SAFER_TXN_OFF,
 			        "this statement cannot run inside a transaction, and this revision "
@@ -724,15 +1023,27 @@ static void lint_stmt(lint_state *st, const cJSON *node)
 		const cJSON *rel = get(s, "relation");
 		if (existing(st, rel)) {
 			char *table = rel_text(rel);
-			strong_lock(st, "CREATE TRIGGER", table, "SHARE ROW EXCLUSIVE");
+			strong_lock(st, "CREATE TRIGGER", table, LOCK_SHARE_ROW_EXCLUSIVE);
 			free(table);
 		}
 	} else if ((s = get(node, "TruncateStmt"))) {
-		const cJSON *r = cJSON_GetArrayItem(get(s, "relations"), 0);
-		const cJSON *rel = get(r, "RangeVar");
-		if (rel && existing(st, rel)) {
+		const cJSON *r;
+		bool cascade = is(str(s, "behavior"), "DROP_CASCADE");
+		cJSON_ArrayForEach(r, get(s, "relations"))
+		{
+			const cJSON *rel = get(r, "RangeVar");
+			if (!rel || !existing(st, rel))
+				continue;
 			char *table = rel_text(rel);
-			strong_lock(st, "TRUNCATE", table, "ACCESS EXCLUSIVE");
+			finding(st, st->stmt, R_TRUNCATE, VMIG_LINT_WARNING,
+			        "delete the rows in batches (DELETE ... WHERE, by key ranges), or "
+			        "leave emptying tables out of migrations",
+			        "TRUNCATE \"%s\" deletes every row of an existing table%s", table,
+			        cascade
+			            ? ", and CASCADE also empties every table with a foreign key "
+			              "to it"
+			            : "");
+			strong_lock(st, "TRUNCATE", table, LOCK_ACCESS_EXCLUSIVE);
 			free(table);
 		}
 	}
@@ -872,13 +1183,16 @@ int vmig_pg_lint(const char *sql, size_t len, bool transactional, vmig_lint_find
                  vmig_error *err)
 {
 	(void)err;
-	lint_state st = {.sql = sql, .transactional = transactional, .out = out};
+	lint_state st = {
+	    .sql = sql, .transactional = transactional, .out = out, .rerunnable = true};
 	lint_text(&st, sql, len);
-	if (!transactional && st.units > 1) {
+	if (!transactional && st.units > 1 && !st.rerunnable) {
 		st.stmt = st.first_unit;
 		finding(&st, st.first_unit, R_SEVERAL, VMIG_LINT_WARNING,
 		        "one statement per `transaction off` revision (SET lock_timeout aside), or "
-		        "statements that can be rerun (IF NOT EXISTS / IF EXISTS)",
+		        "statements that can be rerun (IF NOT EXISTS / IF EXISTS; for CREATE INDEX "
+		        "CONCURRENTLY, DROP INDEX CONCURRENTLY IF EXISTS first: a failed build "
+		        "leaves an INVALID index that IF NOT EXISTS skips)",
 		        "this `transaction off` revision has %zu statements: if one fails, those "
 		        "before it stay done and the revision is left dirty",
 		        st.units);
@@ -891,5 +1205,7 @@ int vmig_pg_lint(const char *sql, size_t len, bool transactional, vmig_lint_find
 	for (size_t i = 0; i < st.nnot_valid; i++)
 		free(st.not_valid[i]);
 	free(st.not_valid);
+	free_strings(st.dropped_index, st.ndropped);
+	free_strings(st.enum_vals, st.nenum);
 	return VMIG_OK;
 }

@@ -125,6 +125,19 @@ static const lint_case cases[] = {
      "transaction-off-several-statements", false, 0},
     {"CREATE TABLE t (a int);\nCREATE TABLE u (a int);\n", T, "transaction-off-several-statements",
      false, 0},
+    /* steps that can all be run again */
+    {"DROP INDEX CONCURRENTLY IF EXISTS i;\nCREATE INDEX CONCURRENTLY i ON t (a);\nDROP INDEX "
+     "CONCURRENTLY IF EXISTS j;\nCREATE INDEX CONCURRENTLY IF NOT EXISTS j ON t (b);\n",
+     NT, "transaction-off-several-statements", false, 0},
+    {"CREATE TABLE IF NOT EXISTS t (a int);\nALTER TABLE t ADD COLUMN IF NOT EXISTS b int;\nDROP "
+     "TABLE IF EXISTS u;\n",
+     NT, "transaction-off-several-statements", false, 0},
+    /* IF NOT EXISTS skips the INVALID index a failed CONCURRENTLY build leaves */
+    {"CREATE INDEX CONCURRENTLY IF NOT EXISTS i ON t (a);\nCREATE INDEX CONCURRENTLY IF NOT "
+     "EXISTS j ON t (b);\n",
+     NT, "transaction-off-several-statements", true, 1},
+    {"DROP INDEX CONCURRENTLY IF EXISTS i;\nCREATE INDEX CONCURRENTLY j ON t (a);\n", NT,
+     "transaction-off-several-statements", true, 1},
 
     {"ALTER TABLE t ADD COLUMN a int;\n", T, "lock-timeout", true, 1},
     {"CREATE INDEX i ON t (a);\n", T, "lock-timeout", true, 1},
@@ -139,6 +152,72 @@ static const lint_case cases[] = {
     {"SET lock_timeout = '0ms';\nALTER TABLE t ADD COLUMN a int;\n", T, "lock-timeout", true, 2},
     {"CREATE TABLE t (a int);\nALTER TABLE t ADD COLUMN b int;\n", T, "lock-timeout", false, 0},
     {"ALTER TABLE t VALIDATE CONSTRAINT c;\n", T, "lock-timeout", false, 0},
+    {"ALTER TABLE t SET (fillfactor = 70);\n", T, "lock-timeout", false, 0},
+    {"TRUNCATE t;\n", T, "lock-timeout", true, 1},
+    {"REINDEX INDEX i;\n", T, "lock-timeout", true, 1},
+    {"CREATE TABLE t (a int);\nREINDEX TABLE t;\n", T, "lock-timeout", false, 0},
+    {"REFRESH MATERIALIZED VIEW v;\n", T, "lock-timeout", true, 1},
+    {"REFRESH MATERIALIZED VIEW CONCURRENTLY v;\n", T, "lock-timeout", false, 0},
+    /* a new table's foreign key locks the existing table it references */
+    {"CREATE TABLE t (a int REFERENCES u (id));\n", T, "lock-timeout", true, 1},
+    {"CREATE TABLE t (a int, FOREIGN KEY (a) REFERENCES u (id));\n", T, "lock-timeout", true, 1},
+    {"CREATE TABLE t (a int);\nALTER TABLE t ADD FOREIGN KEY (a) REFERENCES u (id);\n", T,
+     "lock-timeout", true, 2},
+    {"CREATE TABLE u (id int PRIMARY KEY);\nCREATE TABLE t (a int REFERENCES u (id));\n", T,
+     "lock-timeout", false, 0},
+    /* ATTACH PARTITION: SHARE UPDATE EXCLUSIVE on the parent, ACCESS EXCLUSIVE on the table */
+    {"CREATE TABLE p2 (a int);\nALTER TABLE p ATTACH PARTITION p2 FOR VALUES IN (2);\n", T,
+     "lock-timeout", false, 0},
+    {"ALTER TABLE p ATTACH PARTITION p2 FOR VALUES IN (2);\n", T, "lock-timeout", true, 1},
+    /* SET LOCAL outside a transaction does nothing */
+    {"SET LOCAL lock_timeout = '1s';\nALTER TABLE t ALTER COLUMN a SET NOT NULL;\n", NT,
+     "lock-timeout", true, 2},
+    {"BEGIN;\nSET LOCAL lock_timeout = '1s';\nALTER TABLE t ADD COLUMN a int;\nCOMMIT;\n", NT,
+     "lock-timeout", false, 0},
+
+    {"DROP DATABASE scratch;\n", NT, "drop-database", true, 1},
+    {"DROP DATABASE IF EXISTS scratch;\n", T, "drop-database", true, 1},
+    {"DROP SCHEMA scratch;\n", T, "drop-database", false, 0},
+
+    {"TRUNCATE t;\n", T, "truncate", true, 1},
+    {"TRUNCATE TABLE s.t CASCADE;\n", T, "truncate", true, 1},
+    {"CREATE TABLE t (a int);\nTRUNCATE t;\n", T, "truncate", false, 0},
+
+    {"ALTER TABLE p DETACH PARTITION c;\n", T, "detach-partition-not-concurrent", true, 1},
+    {"ALTER TABLE p DETACH PARTITION c CONCURRENTLY;\n", NT, "detach-partition-not-concurrent",
+     false, 0},
+    {"CREATE TABLE p (a int) PARTITION BY LIST (a);\nALTER TABLE p DETACH PARTITION c;\n", T,
+     "detach-partition-not-concurrent", false, 0},
+
+    {"ALTER TYPE e ADD VALUE 'v';\nUPDATE t SET s = 'v' WHERE s = 'w';\n", T,
+     "enum-value-used-in-transaction", true, 2},
+    {"ALTER TYPE e ADD VALUE IF NOT EXISTS 'v';\nALTER TABLE t ALTER COLUMN s SET DEFAULT "
+     "'v'::e;\n",
+     T, "enum-value-used-in-transaction", true, 2},
+    {"ALTER TYPE e ADD VALUE 'v';\nUPDATE t SET s = 'w';\n", T, "enum-value-used-in-transaction",
+     false, 0},
+    {"ALTER TYPE e ADD VALUE 'v';\nUPDATE t SET s = 'v';\n", NT, "enum-value-used-in-transaction",
+     false, 0},
+    {"UPDATE t SET s = 'v';\nALTER TYPE e ADD VALUE 'v';\n", T, "enum-value-used-in-transaction",
+     false, 0},
+
+    {"ALTER TABLE t ALTER COLUMN a DROP NOT NULL;\n", T, "drop-not-null", true, 1},
+    {"CREATE TABLE t (a int NOT NULL);\nALTER TABLE t ALTER COLUMN a DROP NOT NULL;\n", T,
+     "drop-not-null", false, 0},
+
+    {"SET LOCAL lock_timeout = '5s';\nALTER TABLE t ADD COLUMN a int;\n", NT,
+     "set-local-outside-transaction", true, 1},
+    {"SET LOCAL lock_timeout = '5s';\nALTER TABLE t ADD COLUMN a int;\n", T,
+     "set-local-outside-transaction", false, 0},
+    {"BEGIN;\nSET LOCAL statement_timeout = '5s';\nUPDATE t SET a = 1;\nCOMMIT;\n", NT,
+     "set-local-outside-transaction", false, 0},
+    {"SET lock_timeout = '5s';\nALTER TABLE t ADD COLUMN a int;\n", NT,
+     "set-local-outside-transaction", false, 0},
+
+    {"REFRESH MATERIALIZED VIEW v;\n", T, "refresh-not-concurrent", true, 1},
+    {"REFRESH MATERIALIZED VIEW CONCURRENTLY v;\n", T, "refresh-not-concurrent", false, 0},
+    {"CREATE MATERIALIZED VIEW v AS SELECT 1 AS a;\nREFRESH MATERIALIZED VIEW v;\n", T,
+     "refresh-not-concurrent", false, 0},
 };
 
 static void test_rules(void **state)
