@@ -79,6 +79,7 @@ done
 	echo "COMMIT;"
 } >one-txn.sql
 "$gen" sql-book 1000 >per-rev.sql
+grep -v '^BEGIN;$\|^COMMIT;$' per-rev.sql >one-txn-book.sql # the rows, in psql -1's one transaction
 {
 	echo "PRAGMA locking_mode=EXCLUSIVE;"
 	echo "PRAGMA journal_mode=WAL;"
@@ -265,6 +266,7 @@ else
 	hf pg-floor-auto --prepare "$fresh" --warmup 1 --runs 5 "$psql_bench -f plain.sql"
 	hf pg-floor-one --prepare "$fresh" --warmup 1 --runs 5 "$psql_bench -1 -f plain.sql"
 	hf pg-floor-per --prepare "$fresh" --warmup 1 --runs 5 "$psql_bench -f per-rev.sql"
+	hf pg-floor-one-book --prepare "$fresh" --warmup 1 --runs 5 "$psql_bench -1 -f one-txn-book.sql"
 	psql -X -q -v ON_ERROR_STOP=1 -d "$admin_url" -c 'DROP DATABASE IF EXISTS vmig_bench' \
 		-c 'CREATE DATABASE vmig_bench' >/dev/null 2>&1 || die "cannot create vmig_bench"
 	"$vmig" -q -d "$bench_url" --dir linear-1k up || die "vmig up on PostgreSQL failed"
@@ -278,9 +280,11 @@ else
 	timed pg-floor-auto "floor: psql -f, the 1,000 CREATEs in autocommit"
 	timed pg-floor-one "floor: psql -1 -f, the same in one transaction"
 	timed pg-floor-per "floor: psql -f, one transaction + bookkeeping row per revision"
+	timed pg-floor-one-book "floor: psql -1 -f, one transaction, a bookkeeping row per revision"
 	timed pg-select1 "floor: psql -c 'SELECT 1'"
 	ratio "no-op up / SELECT 1 floor" pg-noop pg-select1 1
 	ratio "single-transaction up / one-transaction floor" pg-up-single pg-floor-one 1.1
+	ratio "single-transaction up / the same with bookkeeping rows" pg-up-single pg-floor-one-book
 	ratio "per-revision up / autocommit floor" pg-up pg-floor-auto 1.1
 	ratio "per-revision up / per-revision floor" pg-up pg-floor-per
 	ratio "per-revision up / one-transaction floor" pg-up pg-floor-one

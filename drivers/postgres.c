@@ -49,6 +49,18 @@
 /* The advisory lock space of the marks: "vmig" as a 32-bit number. */
 #define MARK_SPACE 1986881895
 
+/*
+ * The mark's second half: a transaction-local setting holding the token.
+ * The check reads it first and scans pg_locks for the lock only when it does
+ * not match (after a RESET ALL in the SQL, say): the server builds pg_locks
+ * by copying its whole lock table, and a transaction that has created a
+ * thousand tables holds thousands of locks, so one scan per revision made
+ * `up --single-transaction` quadratic.  The end of the transaction drops
+ * both the setting and the lock, and nothing in the SQL can bring back the
+ * lock, so the check cannot pass once vmig's transaction has ended.
+ */
+#define MARK_SETTING "vmig.transaction_mark"
+
 /* The words in the check's error that say what it found. */
 #define MARK_GONE "vmig: the transaction vmig opened has ended"
 
@@ -57,8 +69,9 @@ static char *mark_transaction(pg_conn *c)
 {
 	c->txn_count = c->txn_count % 2147483647 + 1;
 	snprintf(c->txn_token, sizeof c->txn_token, "%lu", c->txn_count);
-	return xasprintf("SELECT pg_catalog.pg_advisory_xact_lock_shared(%d, %s)", MARK_SPACE,
-	                 c->txn_token);
+	return xasprintf("SELECT pg_catalog.pg_advisory_xact_lock_shared(%d, %s), "
+	                 "pg_catalog.set_config('" MARK_SETTING "', '%s', true)",
+	                 MARK_SPACE, c->txn_token, c->txn_token);
 }
 
 /*
@@ -69,13 +82,14 @@ static char *mark_transaction(pg_conn *c)
  */
 static void add_check(vmig_buf *q, const pg_conn *c)
 {
-	vmig_buf_printf(
-	    q,
-	    "SELECT CASE WHEN EXISTS (SELECT 1 FROM pg_catalog.pg_locks WHERE locktype = "
-	    "'advisory' AND pid = pg_catalog.pg_backend_pid() AND classid = %d AND "
-	    "objid = %s AND objsubid = 2) THEN 0 ELSE (pg_catalog.current_setting("
-	    "'server_version_num') || ' " MARK_GONE "')::int END",
-	    MARK_SPACE, c->txn_token);
+	vmig_buf_printf(q,
+	                "SELECT CASE WHEN pg_catalog.current_setting('" MARK_SETTING
+	                "', true) = '%s' "
+	                "THEN 0 WHEN EXISTS (SELECT 1 FROM pg_catalog.pg_locks WHERE locktype = "
+	                "'advisory' AND pid = pg_catalog.pg_backend_pid() AND classid = %d AND "
+	                "objid = %s AND objsubid = 2) THEN 0 ELSE (pg_catalog.current_setting("
+	                "'server_version_num') || ' " MARK_GONE "')::int END",
+	                c->txn_token, MARK_SPACE, c->txn_token);
 }
 
 /* Whether a failed batch's error is the check's. */
