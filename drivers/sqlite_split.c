@@ -89,17 +89,60 @@ char *vmig_sqlite_lone_cr_to_lf(const char *sql, size_t len)
 }
 
 /*
+ * Where the quoted token or comment starting at off ends (its last byte + 1,
+ * or len when it is not closed), or off when none starts there.  SQLite's
+ * tokenizer: '...' strings, "...", `...` and [...] names (a doubled quote is
+ * an end and a new start, which comes to the same), -- and block comments.
+ */
+static size_t skip_quoted(const char *sql, size_t len, size_t off)
+{
+	char c = sql[off], close;
+	if (c == '-' || c == '/') {
+		if (off + 1 >= len || sql[off + 1] != (c == '-' ? '-' : '*'))
+			return off;
+		if (c == '-') {
+			const char *nl = memchr(sql + off, '\n', len - off);
+			return nl ? (size_t)(nl - sql) : len;
+		}
+		for (size_t p = off + 2; p + 1 < len; p++)
+			if (sql[p] == '*' && sql[p + 1] == '/')
+				return p + 2;
+		return len;
+	}
+	switch (c) {
+	case '\'':
+	case '"':
+	case '`':
+		close = c;
+		break;
+	case '[':
+		close = ']';
+		break;
+	default:
+		return off;
+	}
+	const char *end = memchr(sql + off + 1, close, len - off - 1);
+	return end ? (size_t)(end - sql) + 1 : len;
+}
+
+/*
  * A statement ends at the first ';' after which the text so far is complete
  * as sqlite3_complete() reads it: not inside a string, an identifier, a
- * comment or a trigger's BEGIN ... END.  Each candidate is tested from the
- * statement's own start, so the cost is the statement's length for each of
- * its own ';'.
+ * comment or a trigger's BEGIN ... END.  Quotes and comments are skipped
+ * here first, so that only a ';' outside them is a candidate: each
+ * candidate is tested from the statement's own start, and a ';' inside an
+ * unclosed string would otherwise make a large file quadratic.
  */
 size_t vmig_sqlite_split_text(const char *sql, size_t len, vmig_sqlite_text_stmt *out, size_t max)
 {
 	vmig_buf cand = {0};
 	size_t n = 0, start = vmig_sqlite_skip_blank(sql, len, 0);
 	for (size_t i = start; i < len; i++) {
+		size_t past = skip_quoted(sql, len, i);
+		if (past != i) {
+			i = past - 1;
+			continue;
+		}
 		if (sql[i] != ';')
 			continue;
 		vmig_buf_reset(&cand);
