@@ -27,7 +27,8 @@ const char cmd_lint_help[] =
     "silences those rules for it.  The rules are listed in vmig(1), LINT.\n"
     "\n"
     "Exit status: 0 when no finding is an error, 3 when some is, 2 for an unknown\n"
-    "revision or a migration file that does not parse.\n";
+    "revision or a migration file that does not parse, 1 when a database given\n"
+    "with -d cannot be read.\n";
 
 /* The revisions to lint when none is named: those not applied in the
  * database, or all.  Returns an exit code (0: *pending is filled). */

@@ -178,7 +178,8 @@ static void print_help(FILE *f)
 	fputs("A command refuses an option it does not use; `vmig COMMAND --help` lists its own.\n"
 	      "\n"
 	      "Targets: head, heads, base, an id or unique prefix, +N, -N.\n"
-	      "Exit codes: 0 done, 1 database or runtime failure, 2 bad input, 3 check failed.\n"
+	      "Exit codes: 0 done, 1 database or runtime failure, 2 bad input,\n"
+	      "3 check or lint found problems.\n"
 	      "See vmig(1) for the file format and configuration.\n",
 	      f);
 }

@@ -1,0 +1,2 @@
+-- Empties an existing table under an ACCESS EXCLUSIVE lock.
+TRUNCATE audit_log;
