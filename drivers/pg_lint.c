@@ -100,9 +100,11 @@ typedef struct lint_state {
 	bool lock_reported; /* the lock-timeout finding is made once */
 	size_t units;       /* statements that count as steps (transaction off) */
 	size_t first_unit;
-	int txn_depth;        /* inside BEGIN ... COMMIT of a transaction-off section */
-	bool rerunnable;      /* every step so far can be run again (transaction off) */
-	char **dropped_index; /* DROP INDEX ... IF EXISTS names (transaction off) */
+	int txn_depth;             /* inside BEGIN ... COMMIT of a transaction-off section */
+	bool timeout_before_block; /* lock_timeout when that block began */
+	bool local_in_block;       /* a SET LOCAL lock_timeout in that block */
+	bool rerunnable;           /* every step so far can be run again (transaction off) */
+	char **dropped_index;      /* DROP INDEX ... IF EXISTS names (transaction off) */
 	size_t ndropped, capdropped;
 	char **enum_vals; /* values ALTER TYPE ... ADD VALUE added (transactional) */
 	size_t nenum, capenum;
@@ -452,6 +454,13 @@ static bool has_string(char **v, size_t n, const char *s)
 	return false;
 }
 
+static bool def_elem(const cJSON *list, const char *name)
+{
+	const cJSON *d;
+	cJSON_ArrayForEach(d, list) if (is(str(get(d, "DefElem"), "defname"), name)) return true;
+	return false;
+}
+
 /* The lock an ALTER TABLE subcommand takes on its table (PostgreSQL's
  * ALTER TABLE page; ACCESS EXCLUSIVE unless it says otherwise). */
 static enum lock_mode cmd_lock(const cJSON *cmd)
@@ -469,6 +478,13 @@ static enum lock_mode cmd_lock(const cJSON *cmd)
 	    "AT_EnableTrigUser", "AT_DisableTrigUser",  NULL,
 	};
 	const char *sub = str(cmd, "subtype");
+	if (is(sub, "AT_SetRelOptions") || is(sub, "AT_ResetRelOptions")) {
+		/* fillfactor, autovacuum, toast and planner parameters: SHARE UPDATE
+		 * EXCLUSIVE; user_catalog_table: ACCESS EXCLUSIVE */
+		if (def_elem(get(get(get(cmd, "def"), "List"), "items"), "user_catalog_table"))
+			return LOCK_ACCESS_EXCLUSIVE;
+		return LOCK_SHARE_UPDATE_EXCLUSIVE;
+	}
 	for (const char *const *p = share_update_exclusive; *p; p++)
 		if (is(sub, *p))
 			return LOCK_SHARE_UPDATE_EXCLUSIVE;
@@ -695,13 +711,6 @@ static void drop(lint_state *st, const cJSON *stmt)
 	}
 }
 
-static bool def_elem(const cJSON *list, const char *name)
-{
-	const cJSON *d;
-	cJSON_ArrayForEach(d, list) if (is(str(get(d, "DefElem"), "defname"), name)) return true;
-	return false;
-}
-
 static bool timeout_value_zero(const cJSON *args)
 {
 	const cJSON *c = get(cJSON_GetArrayItem(args, 0), "A_Const");
@@ -843,9 +852,12 @@ static void lint_stmt(lint_state *st, const cJSON *node)
 			        "SET LOCAL %s outside a transaction has no effect (PostgreSQL only "
 			        "warns), and this revision runs without one",
 			        str(s, "name") ? str(s, "name") : "");
-		else if (is(str(s, "name"), "lock_timeout"))
+		else if (is(str(s, "name"), "lock_timeout")) {
 			st->lock_timeout = is(str(s, "kind"), "VAR_SET_VALUE") &&
 			                   !timeout_value_zero(get(s, "args"));
+			if (!st->transactional && st->txn_depth > 0 && flag(s, "is_local"))
+				st->local_in_block = true;
+		}
 		return;
 	}
 	if (get(node, "VariableShowStmt"))
@@ -863,10 +875,18 @@ static void lint_stmt(lint_state *st, const cJSON *node)
 			    "use a revision with `-- vmig:transaction off`",
 			    "vmig runs this revision in a transaction of its own and refuses "
 			    "statements that begin or end one");
+		if (!st->transactional && opens && st->txn_depth == 0) {
+			st->timeout_before_block = st->lock_timeout;
+			st->local_in_block = false;
+		}
 		if (!st->transactional && opens && st->txn_depth++ == 0 && st->units++ == 0)
 			st->first_unit = st->stmt;
-		if (!st->transactional && ends && st->txn_depth > 0)
-			st->txn_depth--;
+		if (!st->transactional && ends && st->txn_depth > 0 && --st->txn_depth == 0 &&
+		    st->local_in_block) {
+			/* a SET LOCAL ends with its transaction */
+			st->lock_timeout = st->timeout_before_block;
+			st->local_in_block = false;
+		}
 		return;
 	}
 	if (!st->transactional && st->txn_depth == 0 && st->units++ == 0)
@@ -878,6 +898,14 @@ static void lint_stmt(lint_state *st, const cJSON *node)
 		const cJSON *rel = get(s, "relation"), *e;
 		add_rel(&st->created, &st->ncreated, &st->capcreated, str(rel, "schemaname"),
 		        str(rel, "relname"));
+		/* PARTITION OF takes ACCESS EXCLUSIVE on the partitioned table */
+		const cJSON *parent =
+		    get(cJSON_GetArrayItem(get(s, "inhRelations"), 0), "RangeVar");
+		if (get(s, "partbound") && parent && existing(st, parent)) {
+			char *p = rel_text(parent);
+			strong_lock(st, "CREATE TABLE ... PARTITION OF", p, LOCK_ACCESS_EXCLUSIVE);
+			free(p);
+		}
 		cJSON_ArrayForEach(e, get(s, "tableElts"))
 		{
 			column_fks(st, get(e, "ColumnDef"), "CREATE TABLE ... REFERENCES");
@@ -970,7 +998,15 @@ static void lint_stmt(lint_state *st, const cJSON *node)
 				        "this revision runs in one");
 		} else {
 			const cJSON *rel = get(s, "relation");
-			bool index = is(str(s, "kind"), "REINDEX_OBJECT_INDEX");
+			const char *kind = str(s, "kind");
+			bool index = is(kind, "REINDEX_OBJECT_INDEX");
+			if (st->transactional && (is(kind, "REINDEX_OBJECT_SCHEMA") ||
+			                          is(kind, "REINDEX_OBJECT_SYSTEM") ||
+			                          is(kind, "REINDEX_OBJECT_DATABASE")))
+				finding(st, st->stmt, R_NEEDS_TXN_OFF, VMIG_LINT_ERROR,
+				        SAFER_TXN_OFF,
+				        "REINDEX SCHEMA, DATABASE or SYSTEM cannot run inside a "
+				        "transaction, and this revision runs in one");
 			bool fresh =
 			    rel &&
 			    (index ? has_string(st->created_index, st->nindex,

@@ -28,6 +28,9 @@ static const lint_case cases[] = {
     {"REINDEX (CONCURRENTLY) INDEX i;\n", T, "needs-transaction-off", true, 1},
     {"ALTER TABLE t DETACH PARTITION p CONCURRENTLY;\n", T, "needs-transaction-off", true, 1},
     {"VACUUM t;\n", NT, "needs-transaction-off", false, 0},
+    {"REINDEX SCHEMA s;\n", T, "needs-transaction-off", true, 1},
+    {"REINDEX SCHEMA s;\n", NT, "needs-transaction-off", false, 0},
+    {"REINDEX TABLE t;\n", T, "needs-transaction-off", false, 0},
 
     {"COMMIT;\n", T, "transaction-control", true, 1},
     {"BEGIN;\nSELECT 1;\n", T, "transaction-control", true, 1},
@@ -174,6 +177,14 @@ static const lint_case cases[] = {
      "lock-timeout", true, 2},
     {"BEGIN;\nSET LOCAL lock_timeout = '1s';\nALTER TABLE t ADD COLUMN a int;\nCOMMIT;\n", NT,
      "lock-timeout", false, 0},
+
+    {"BEGIN;\nSET LOCAL lock_timeout = '1s';\nCOMMIT;\nALTER TABLE t ADD COLUMN a int;\n", NT,
+     "lock-timeout", true, 4},
+    {"ALTER TABLE t SET (user_catalog_table = true);\n", T, "lock-timeout", true, 1},
+    {"CREATE TABLE p2 PARTITION OF p FOR VALUES IN (2);\n", T, "lock-timeout", true, 1},
+    {"CREATE TABLE p (a int) PARTITION BY LIST (a);\nCREATE TABLE p2 PARTITION OF p FOR VALUES "
+     "IN (2);\n",
+     T, "lock-timeout", false, 0},
 
     {"DROP DATABASE scratch;\n", NT, "drop-database", true, 1},
     {"DROP DATABASE IF EXISTS scratch;\n", T, "drop-database", true, 1},
