@@ -81,6 +81,11 @@ done
 "$gen" sql-book 1000 >per-rev.sql
 grep -v '^BEGIN;$\|^COMMIT;$' per-rev.sql >one-txn-book.sql # the rows, in psql -1's one transaction
 {
+	echo "BEGIN;"
+	cat one-txn-book.sql
+	echo "COMMIT;"
+} >one-txn-book-sqlite.sql
+{
 	echo "PRAGMA locking_mode=EXCLUSIVE;"
 	echo "PRAGMA journal_mode=WAL;"
 	echo "PRAGMA synchronous=NORMAL;"
@@ -180,6 +185,8 @@ hf sqlite-up-single --prepare "rm -f up1.db up1.db-journal" --warmup 1 --runs 10
 	"$(q "$vmig") -d $(sqlite_url up1.db) --dir linear-1k up --single-transaction"
 hf sqlite-floor-one --prepare "rm -f floor1.db floor1.db-journal" --warmup 1 --runs 10 \
 	"sqlite3 floor1.db '.read one-txn.sql'"
+hf sqlite-floor-one-book --prepare "rm -f floorb.db floorb.db-journal" --warmup 1 --runs 10 \
+	"sqlite3 floorb.db '.read one-txn-book-sqlite.sql'"
 hf sqlite-floor-per --prepare "rm -f floorn.db floorn.db-journal" --warmup 1 --runs 5 \
 	"sqlite3 floorn.db '.read per-rev.sql'"
 hf sqlite-floor-per-tuned --prepare "rm -f floort.db floort.db-journal" --warmup 1 --runs 5 \
@@ -193,7 +200,7 @@ rm -f head.db
 "$vmig" -q -d "$(sqlite_url head.db)" --dir linear-1k up || die "vmig up failed"
 [ "$(sqlite3 head.db 'SELECT count(*) FROM vmig_version')" = 1000 ] ||
 	die "head.db does not have 1,000 applied revisions"
-for db in up.db up1.db floor1.db floorn.db floort.db; do
+for db in up.db up1.db floor1.db floorb.db floorn.db floort.db; do
 	[ "$(sqlite3 "$db" "SELECT count(*) FROM sqlite_master WHERE name GLOB 't[0-9]*'")" = 1000 ] ||
 		die "$db does not have the 1,000 tables"
 done
@@ -207,6 +214,7 @@ timed sqlite-up "vmig up from empty, per-revision transactions"
 timed sqlite-up-single "vmig up from empty, --single-transaction"
 timed sqlite-noop "vmig up at head (no-op)"
 timed sqlite-floor-one "floor: sqlite3, the 1,000 CREATEs in one transaction"
+timed sqlite-floor-one-book "floor: sqlite3, one transaction, a bookkeeping row per revision"
 timed sqlite-floor-per "floor: sqlite3, one transaction + bookkeeping row per revision"
 timed sqlite-floor-per-tuned "floor: the same with vmig's pragmas (EXCLUSIVE, WAL, NORMAL)"
 timed sqlite-select1 "floor: sqlite3 'SELECT 1' on the migrated database"
@@ -218,6 +226,7 @@ mean[noop-floor]=$(awk "BEGIN { print ${mean[sqlite-select-version]} + ${mean[re
 row "floor: SELECT revision + reading the files (the two above)" "$(ms "${mean[noop-floor]}")" "" "" ""
 ratio "no-op up / SELECT revision + reading the files" sqlite-noop noop-floor
 ratio "single-transaction up / one-transaction floor" sqlite-up-single sqlite-floor-one 2
+ratio "single-transaction up / the same with bookkeeping rows" sqlite-up-single sqlite-floor-one-book
 ratio "per-revision up / per-revision floor" sqlite-up sqlite-floor-per
 ratio "per-revision up / per-revision floor with vmig's pragmas" sqlite-up sqlite-floor-per-tuned
 if [ -n "$dbmate" ]; then
