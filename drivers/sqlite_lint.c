@@ -85,16 +85,9 @@ static size_t tokenize(const char *s, size_t off, size_t end, tok **t, size_t *c
 			off++;
 			continue;
 		}
-		if (c == '-' && off + 1 < end && s[off + 1] == '-') {
-			while (off < end && s[off] != '\n')
-				off++;
-			continue;
-		}
-		if (c == '/' && off + 1 < end && s[off + 1] == '*') {
-			off += 2;
-			while (off < end && !(s[off] == '*' && off + 1 < end && s[off + 1] == '/'))
-				off++;
-			off = off + 2 < end ? off + 2 : end;
+		size_t past = vmig_sqlite_comment_end(s, end, off);
+		if (past != off) {
+			off = past;
 			continue;
 		}
 		if ((c == 'x' || c == 'X') && off + 1 < end && s[off + 1] == '\'') {
@@ -103,21 +96,9 @@ static size_t tokenize(const char *s, size_t off, size_t end, tok **t, size_t *c
 			c = '\'';
 		}
 		if (c == '\'' || c == '"' || c == '`' || c == '[') {
-			char close = c == '[' ? ']' : (char)c;
 			if (kind != T_BLOB)
 				kind = c == '\'' ? T_STRING : T_NAME;
-			off++;
-			while (off < end) {
-				if (s[off] == close) {
-					if (close != ']' && off + 1 < end && s[off + 1] == close) {
-						off += 2;
-						continue;
-					}
-					off++;
-					break;
-				}
-				off++;
-			}
+			off = vmig_sqlite_quoted_end(s, end, off);
 		} else if (c >= '0' && c <= '9') {
 			kind = T_NUMBER;
 			while (off < end && (word_char((unsigned char)s[off]) || s[off] == '.'))

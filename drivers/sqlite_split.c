@@ -14,6 +14,38 @@ static int is_space(char c)
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
 }
 
+size_t vmig_sqlite_comment_end(const char *sql, size_t len, size_t off)
+{
+	if (len - off < 2 ||
+	    !((sql[off] == '-' && sql[off + 1] == '-') || (sql[off] == '/' && sql[off + 1] == '*')))
+		return off;
+	if (sql[off] == '-') {
+		const char *nl = memchr(sql + off, '\n', len - off);
+		return nl ? (size_t)(nl - sql) : len;
+	}
+	/* SQLite's block comments do not nest; an unclosed one runs to the end. */
+	for (size_t p = off + 2; p + 1 < len; p++)
+		if (sql[p] == '*' && sql[p + 1] == '/')
+			return p + 2;
+	return len;
+}
+
+size_t vmig_sqlite_quoted_end(const char *sql, size_t len, size_t off)
+{
+	char c = sql[off], close = c == '[' ? ']' : c;
+	if (c != '\'' && c != '"' && c != '`' && c != '[')
+		return vmig_sqlite_comment_end(sql, len, off);
+	for (size_t p = off + 1; p < len; p++) {
+		if (sql[p] != close)
+			continue;
+		if (close != ']' && p + 1 < len && sql[p + 1] == close)
+			p++; /* a doubled quote stands for itself */
+		else
+			return p + 1;
+	}
+	return len;
+}
+
 /*
  * A ';' standing alone is skipped too: sqlite3_prepare_v2 passes over empty
  * statements by itself, so without this `;; COMMIT` would be prepared as
@@ -22,20 +54,13 @@ static int is_space(char c)
 size_t vmig_sqlite_skip_blank(const char *sql, size_t len, size_t off)
 {
 	while (off < len) {
-		if (is_space(sql[off]) || sql[off] == ';') {
+		size_t past = vmig_sqlite_comment_end(sql, len, off);
+		if (past != off)
+			off = past;
+		else if (is_space(sql[off]) || sql[off] == ';')
 			off++;
-		} else if (len - off >= 2 && sql[off] == '-' && sql[off + 1] == '-') {
-			while (off < len && sql[off] != '\n')
-				off++;
-		} else if (len - off >= 2 && sql[off] == '/' && sql[off + 1] == '*') {
-			/* SQLite's block comments do not nest; an unclosed one runs to the end. */
-			size_t close = off + 2;
-			while (close + 1 < len && !(sql[close] == '*' && sql[close + 1] == '/'))
-				close++;
-			off = close + 2 <= len ? close + 2 : len;
-		} else {
+		else
 			break;
-		}
 	}
 	return off;
 }
@@ -89,43 +114,6 @@ char *vmig_sqlite_lone_cr_to_lf(const char *sql, size_t len)
 }
 
 /*
- * Where the quoted token or comment starting at off ends (its last byte + 1,
- * or len when it is not closed), or off when none starts there.  SQLite's
- * tokenizer: '...' strings, "...", `...` and [...] names (a doubled quote is
- * an end and a new start, which comes to the same), -- and block comments.
- */
-static size_t skip_quoted(const char *sql, size_t len, size_t off)
-{
-	char c = sql[off], close;
-	if (c == '-' || c == '/') {
-		if (off + 1 >= len || sql[off + 1] != (c == '-' ? '-' : '*'))
-			return off;
-		if (c == '-') {
-			const char *nl = memchr(sql + off, '\n', len - off);
-			return nl ? (size_t)(nl - sql) : len;
-		}
-		for (size_t p = off + 2; p + 1 < len; p++)
-			if (sql[p] == '*' && sql[p + 1] == '/')
-				return p + 2;
-		return len;
-	}
-	switch (c) {
-	case '\'':
-	case '"':
-	case '`':
-		close = c;
-		break;
-	case '[':
-		close = ']';
-		break;
-	default:
-		return off;
-	}
-	const char *end = memchr(sql + off + 1, close, len - off - 1);
-	return end ? (size_t)(end - sql) + 1 : len;
-}
-
-/*
  * A statement ends at the first ';' after which the text so far is complete
  * as sqlite3_complete() reads it: not inside a string, an identifier, a
  * comment or a trigger's BEGIN ... END.  Quotes and comments are skipped
@@ -138,7 +126,7 @@ size_t vmig_sqlite_split_text(const char *sql, size_t len, vmig_sqlite_text_stmt
 	vmig_buf cand = {0};
 	size_t n = 0, start = vmig_sqlite_skip_blank(sql, len, 0);
 	for (size_t i = start; i < len; i++) {
-		size_t past = skip_quoted(sql, len, i);
+		size_t past = vmig_sqlite_quoted_end(sql, len, i);
 		if (past != i) {
 			i = past - 1;
 			continue;

@@ -42,6 +42,16 @@ int vmig_sqlite_each_statement(sqlite3 *db, const char *sql, size_t len, vmig_sq
 size_t vmig_sqlite_skip_blank(const char *sql, size_t len, size_t off);
 
 /*
+ * SQLite's tokenizer on what a ';' must not be read inside of, off < len:
+ * where the comment (`--` to the line end, block comments) starting at off
+ * ends, or off when none starts there; and the same for a comment or a
+ * quoted token ('string', "name", `name`, [name], a doubled quote standing
+ * for itself).  An unclosed one runs to len.
+ */
+size_t vmig_sqlite_comment_end(const char *sql, size_t len, size_t off);
+size_t vmig_sqlite_quoted_end(const char *sql, size_t len, size_t off);
+
+/*
  * The SQL as SQLite must see it: vmig counts a lone CR as a line end (as
  * PostgreSQL does), SQLite ends a `--` comment only at LF, so a lone CR
  * becomes LF (one byte for one: offsets stay).  NULL: sql can be used as is;
