@@ -1085,24 +1085,6 @@ static void lint_stmt(lint_state *st, const cJSON *node)
 	}
 }
 
-/* The length of the UTF-8 character whose first byte is c, as PostgreSQL's
- * pg_utf_mblen counts it (by that byte alone, so also in invalid text). */
-static size_t utf8_len(unsigned char c)
-{
-	return (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : (c & 0xF8) == 0xF0 ? 4 : 1;
-}
-
-/* libpg_query's 1-based character position in text as a byte offset,
- * counting characters as the parser does. */
-static size_t char_pos(const char *text, int pos)
-{
-	size_t off = 0;
-	for (int ch = 1; text[off] && ch < pos; ch++)
-		for (size_t k = utf8_len((unsigned char)text[off]); k > 0 && text[off]; k--)
-			off++;
-	return off;
-}
-
 /*
  * cJSON refuses a tree nested deeper than CJSON_NESTING_LIMIT, which a
  * statement PostgreSQL takes can be (a default of 400 nested function
@@ -1178,7 +1160,9 @@ static void lint_text(lint_state *st, const char *sql, size_t len)
 		PgQueryParseResult r = pg_query_parse(text);
 		if (r.error) {
 			size_t off =
-			    r.error->cursorpos > 0 ? char_pos(text, r.error->cursorpos) : 0;
+			    r.error->cursorpos > 0
+			        ? vmig_pgsplit_char_offset(text, stmts[i].len, r.error->cursorpos)
+			        : 0;
 			finding(st, st->stmt + off, R_SYNTAX, VMIG_LINT_ERROR,
 			        "fix the SQL (PostgreSQL 15's parser; newer syntax may need a "
 			        "lint-ignore)",

@@ -51,20 +51,20 @@ size_t vmig_pgsplit_skip_blank(const char *sql, size_t end, size_t off)
 	return off;
 }
 
-/* libpg_query reports 1-based character positions; the text is UTF-8. */
-static size_t char_pos_to_byte(const char *s, size_t len, int pos)
+size_t vmig_pgsplit_char_offset(const char *s, size_t len, int pos)
 {
-	size_t off = 0;
-
 	if (pos <= 0)
 		return VMIG_PGSPLIT_NO_OFFSET;
-	for (int ch = 1; off < len; off++) {
-		if (((unsigned char)s[off] & 0xC0) == 0x80)
-			continue;
-		if (ch++ == pos)
-			return off;
+	size_t off = 0;
+	for (int ch = 1; ch < pos && off < len; ch++) {
+		unsigned char c = (unsigned char)s[off];
+		size_t k = (c & 0xE0) == 0xC0   ? 2
+		           : (c & 0xF0) == 0xE0 ? 3
+		           : (c & 0xF8) == 0xF0 ? 4
+		                                : 1;
+		off += k < len - off ? k : len - off;
 	}
-	return len;
+	return off;
 }
 
 static void push(vmig_pgstmt **stmts, size_t *n, size_t *cap, size_t start, size_t end)
@@ -153,7 +153,7 @@ int vmig_pgsplit(const char *sql, size_t len, vmig_pgstmt **stmts, size_t *n, si
 	int rc = VMIG_OK;
 	if (r.error) {
 		if (err_offset)
-			*err_offset = char_pos_to_byte(text, len, r.error->cursorpos);
+			*err_offset = vmig_pgsplit_char_offset(text, len, r.error->cursorpos);
 		rc = vmig_fail(err, VMIG_ERR_INPUT, "%s", r.error->message);
 	} else {
 		collect(text, len, &r, stmts, n);

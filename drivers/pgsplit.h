@@ -36,6 +36,14 @@ typedef struct vmig_pgstmt {
 int vmig_pgsplit(const char *sql, size_t len, vmig_pgstmt **stmts, size_t *n, size_t *err_offset,
                  vmig_error *err);
 
+/*
+ * The byte offset in s[0, len) of libpg_query's 1-based character position
+ * pos (an error's cursorpos), counting characters as PostgreSQL does, by
+ * each lead byte's UTF-8 length, so also in text that is not valid UTF-8;
+ * at most len.  VMIG_PGSPLIT_NO_OFFSET when pos is not positive.
+ */
+size_t vmig_pgsplit_char_offset(const char *s, size_t len, int pos);
+
 /* The offset of the first byte at or after off, before end, that is neither
  * white space nor inside a comment (`--` to end of line, nested slash-star). */
 size_t vmig_pgsplit_skip_blank(const char *sql, size_t end, size_t off);

@@ -166,6 +166,22 @@ static void test_scan_error(void **state)
 	assert_contains(err.msg, "unterminated /* comment");
 }
 
+/* The parser counts the characters before an error as PostgreSQL does, by
+ * each lead byte's length, also where the text is not valid UTF-8: the
+ * offset is the error's byte there too (it was counted by continuation
+ * bytes, and landed two bytes early after a lone 0xe9). */
+static void test_scan_error_after_invalid_utf8(void **state)
+{
+	(void)state;
+	const char *sql = "SELECT '\xe9"
+	                  "ab', $$never closed";
+	vmig_pgstmt *st = NULL;
+	size_t n = 0, off = 0;
+	vmig_error err = {0};
+	assert_int_equal(vmig_pgsplit(sql, strlen(sql), &st, &n, &off, &err), VMIG_ERR_INPUT);
+	assert_int_equal(off, (size_t)(strstr(sql, "$$") - sql));
+}
+
 static void test_not_nul_terminated(void **state)
 {
 	(void)state;
@@ -208,6 +224,7 @@ int main(void)
 	    cmocka_unit_test(test_begin_atomic_and_rules),
 	    cmocka_unit_test(test_unparsable_falls_back_to_scanner),
 	    cmocka_unit_test(test_scan_error),
+	    cmocka_unit_test(test_scan_error_after_invalid_utf8),
 	    cmocka_unit_test(test_not_nul_terminated),
 	    cmocka_unit_test(test_skip_blank),
 	};
