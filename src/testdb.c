@@ -294,30 +294,43 @@ int vmig_core_testdb_fill(const vmig_testdb_opts *o, unsigned *made, vmig_error 
 	char *tname = name_for(&sv, 't', hash, NULL);
 	char *key = xasprintf("vmig_fill_%s", tname);
 	char *pool = prefix_for(&sv, 'p', hash);
-	bool got = false, there = false;
-	rc = sv.ops->lock(sv.s, key, false, &got, err);
-	if (rc == VMIG_OK && got)
+	/*
+	 * The lock is only tried: a filler that finds it held leaves the work to
+	 * the holder.  So the holder counts again after it unlocks, and goes on
+	 * while the pool is short: a copy handed out between its last count and
+	 * its unlock would otherwise be replaced by nobody (its own filler gave
+	 * up on the lock).  Each pass makes at most what the pool lacks.
+	 */
+	for (unsigned pass = 0; rc == VMIG_OK && pass <= o->cfg->testdb_pool; pass++) {
+		bool got = false, there = false;
+		size_t ready = 0;
+		rc = sv.ops->lock(sv.s, key, false, &got, err);
+		if (rc || !got)
+			break;
 		rc = exists(&sv, tname, &there, err);
-	/* Bounded: never more copies than the pool holds, whatever happens. */
-	for (unsigned round = 0; rc == VMIG_OK && got && there && round < o->cfg->testdb_pool;
-	     round++) {
-		size_t ready;
-		char rnd[RAND_HEX + 1];
-		if ((rc = count_prefix(&sv, pool, &ready, err)) || ready >= o->cfg->testdb_pool)
-			break;
-		if ((rc = random_hex(rnd, err)))
-			break;
-		char *fname = name_for(&sv, 'f', hash, rnd), *pname = name_for(&sv, 'p', hash, rnd);
-		bool existed, missing;
-		rc = sv.ops->create(sv.s, fname, tname, &existed, err);
-		if (rc == VMIG_OK)
-			rc = sv.ops->rename(sv.s, fname, pname, &missing, err);
-		count += rc == VMIG_OK;
-		free(fname);
-		free(pname);
-	}
-	if (got)
+		for (unsigned round = 0; rc == VMIG_OK && there && round < o->cfg->testdb_pool;
+		     round++) {
+			char rnd[RAND_HEX + 1];
+			if ((rc = count_prefix(&sv, pool, &ready, err)) ||
+			    ready >= o->cfg->testdb_pool)
+				break;
+			if ((rc = random_hex(rnd, err)))
+				break;
+			char *fname = name_for(&sv, 'f', hash, rnd);
+			char *pname = name_for(&sv, 'p', hash, rnd);
+			bool existed, missing;
+			rc = sv.ops->create(sv.s, fname, tname, &existed, err);
+			if (rc == VMIG_OK)
+				rc = sv.ops->rename(sv.s, fname, pname, &missing, err);
+			count += rc == VMIG_OK;
+			free(fname);
+			free(pname);
+		}
 		sv.ops->unlock(sv.s, key);
+		if (rc || !there || (rc = count_prefix(&sv, pool, &ready, err)) ||
+		    ready >= o->cfg->testdb_pool)
+			break;
+	}
 	if (made)
 		*made = count;
 	free(pool);
